@@ -1,0 +1,21 @@
+//! Seeded noise made on the host, so that `sample(seed)` draws the same digits on every backend
+//! (device RNGs differ between Flex and WebGPU).
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+/// `n` standard normal draws from `seed` (Box-Muller transform).
+pub fn normal(seed: u64, n: usize) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut out = Vec::with_capacity(n + 1);
+    while out.len() < n {
+        let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]: keeps ln finite
+        let u2: f64 = rng.random::<f64>();
+        let r = (-2.0 * u1.ln()).sqrt();
+        let theta = 2.0 * std::f64::consts::PI * u2;
+        out.push((r * theta.cos()) as f32);
+        out.push((r * theta.sin()) as f32);
+    }
+    out.truncate(n);
+    out
+}

@@ -1,0 +1,72 @@
+//! The one training loop, written against [`Family`] and step-wise so that the browser can run
+//! it a few steps at a time between UI events, and the CLI can run it to the end.
+//!
+//! A step draws a random batch (with replacement across epochs, shuffled per epoch), prepares it
+//! for the family's [`PixelModel`] and calls [`Family::train_step`]. Losses stay on the device
+//! until someone asks for them: reading back every step would stall WebGPU.
+
+use crate::data::Split;
+use crate::error::Result;
+use crate::families::{hyper, Batch, Family, PixelModel, StepLosses};
+use burn::tensor::{Device, Distribution, Tensor};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+pub struct Trainer {
+    pub family: Box<dyn Family>,
+    rng: StdRng,
+    order: Vec<usize>,
+    cursor: usize,
+    pub step: u64,
+}
+
+impl Trainer {
+    /// Seeds both the batch order and the device's RNG, so a run is repeatable.
+    pub fn new(family: Box<dyn Family>, seed: u64) -> Self {
+        family.device().seed(seed);
+        Trainer { family, rng: StdRng::seed_from_u64(seed), order: vec![], cursor: 0, step: 0 }
+    }
+
+    pub fn batch_size(&self) -> usize {
+        hyper::get(self.family.config(), "batch") as usize
+    }
+
+    fn next_indices(&mut self, n_data: usize, b: usize) -> Vec<usize> {
+        let mut out = Vec::with_capacity(b);
+        while out.len() < b {
+            if self.cursor >= self.order.len() || self.order.len() != n_data {
+                self.order = (0..n_data).collect();
+                self.order.shuffle(&mut self.rng);
+                self.cursor = 0;
+            }
+            out.push(self.order[self.cursor]);
+            self.cursor += 1;
+        }
+        out
+    }
+
+    /// One optimisation step on a fresh batch of `data`; returns the lazy losses.
+    pub fn step(&mut self, data: &Split) -> Result<StepLosses> {
+        let b = self.batch_size();
+        let indices = self.next_indices(data.n, b);
+        let device = self.family.device().clone();
+        let (images, labels) = data.batch(&indices, &device);
+        let images = prepare(images, self.family.info().pixels, &device);
+        let losses = self.family.train_step(Batch { images, labels })?;
+        self.step += 1;
+        Ok(losses)
+    }
+}
+
+/// Puts [0, 1] intensities into the form the family models.
+pub fn prepare(images: Tensor<2>, pixels: PixelModel, device: &Device) -> Tensor<2> {
+    match pixels {
+        PixelModel::Continuous => images,
+        // Dynamic binarisation: pixel i is 1 with probability equal to its intensity.
+        PixelModel::Binarized => {
+            let u = Tensor::random(images.dims(), Distribution::Default, device);
+            images.greater(u).float()
+        }
+    }
+}
