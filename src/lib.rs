@@ -9,6 +9,7 @@
 pub mod data;
 pub mod error;
 pub mod families;
+pub mod latent;
 pub mod noise;
 pub mod runtime;
 pub mod train;

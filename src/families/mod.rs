@@ -116,6 +116,7 @@ pub trait Family {
     fn info(&self) -> FamilyInfo;
     /// The hyper-parameters this instance was built with.
     fn config(&self) -> &Config;
+    fn config_mut(&mut self) -> &mut Config;
     fn device(&self) -> &Device;
     /// One optimisation step on `batch`; returns the losses named in `info().losses`.
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses>;
@@ -140,6 +141,23 @@ pub trait Family {
     fn weights(&self) -> Pending;
     /// Replaces the parameters with a record's; fails on any missing or mis-shaped tensor.
     fn load_record(&mut self, record: ModuleRecord) -> Result<()>;
+
+    /// Changes hyper-parameters that leave the network's shape alone (learning rate, batch
+    /// size, loss weights) in place; refuses architecture ones, which need a fresh model.
+    fn set_params(&mut self, params: &serde_json::Map<String, serde_json::Value>) -> Result<Config> {
+        let info = self.info();
+        let mut merged: serde_json::Map<String, serde_json::Value> =
+            self.config().iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
+        for (key, value) in params {
+            if info.hyper.iter().any(|h| h.key == key && h.architecture) && value.as_f64() != merged.get(key).and_then(|v| v.as_f64()) {
+                return Err(Error::Param(format!("'{key}' changes the network's shape: reset the model to apply it")));
+            }
+            merged.insert(key.clone(), value.clone());
+        }
+        let config = hyper::validate(&info.hyper, &merged)?;
+        *self.config_mut() = config.clone();
+        Ok(config)
+    }
 }
 
 /// A registry entry: what the family is and how to build one.

@@ -105,18 +105,21 @@ impl VaeModel {
     }
 }
 
-/// The two terms of the negative ELBO per image, `[b]` each: `(-log p(x|z), KL)`.
-///
-/// Reconstruction is the Bernoulli negative log-likelihood written on logits l so that it is
-/// stable for large |l|: -log p(x|z) = sum_i max(l_i, 0) - x_i l_i + log(1 + exp(-|l_i|)).
+/// The two terms of the negative ELBO per image, `[b]` each: `(-log p(x|z), KL)`, with z
+/// drawn by reparameterising the noise `eps`.
 pub fn neg_elbo_terms(model: &VaeModel, x: Tensor<2>, eps: Tensor<2>) -> (Tensor<1>, Tensor<1>) {
     let (mu, logvar) = model.encode(x.clone());
     let z = mu.clone() + logvar.clone().mul_scalar(0.5).exp() * eps; // reparameterisation
-    let logits = model.decode_logits(z);
-    let recon = (logits.clone().clamp_min(0.0) - x * logits.clone() + logits.abs().neg().exp().add_scalar(1.0).log())
-        .sum_dim(1);
-    let kl = kl_to_standard_normal(mu, logvar);
-    (recon.flatten(0, 1), kl)
+    let recon = bernoulli_nll(model.decode_logits(z), x);
+    (recon, kl_to_standard_normal(mu, logvar))
+}
+
+/// -log Bernoulli(x | sigmoid(l)) summed over pixels, per row `[b]`, written on the logits so
+/// that it stays finite for large |l|: sum_i max(l_i, 0) - x_i l_i + log(1 + exp(-|l_i|)).
+pub fn bernoulli_nll(logits: Tensor<2>, x: Tensor<2>) -> Tensor<1> {
+    (logits.clone().clamp_min(0.0) - x * logits.clone() + logits.abs().neg().exp().add_scalar(1.0).log())
+        .sum_dim(1)
+        .flatten(0, 1)
 }
 
 /// KL(N(mu, diag exp(logvar)) || N(0, I)) per row, `[b]`, in closed form.
@@ -153,6 +156,10 @@ impl Family for Vae {
 
     fn config(&self) -> &Config {
         &self.config
+    }
+
+    fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
     }
 
     fn device(&self) -> &Device {

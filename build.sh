@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# GenLab's one entry point.
+#   ./build.sh              set up what is missing, build the wasm package, serve www/ on :8080
+#   ./build.sh test         every test: cargo test, wasm-pack test (Chromium, WebGPU + CPU), pkg-tests
+#   ./build.sh train NAME   train a family natively, write www/weights/NAME.bpk, print its likelihood
+#   ./build.sh bench        training/sampling speed natively and in Chromium, wasm size
+# Environment: PORT (8080), MNIST_DIR (else ../shared/data/mnist, else downloaded and md5-checked),
+# CARGO_TARGET_DIR (reuse a warm build), GENLAB_SKIP_SETUP=1 (skip the install checks).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+PORT=${PORT:-8080}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+WASM_PACK_VERSION=0.15.1
+CHROMIUM_FLAGS="--no-sandbox --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ $apt_updated = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+setup() {
+  [ "${GENLAB_SKIP_SETUP:-}" = 1 ] && return 0
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs) first"
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  apt_install chromium chromium-driver binaryen python3 ca-certificates curl
+  rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown \
+    || { log "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+  if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
+    log "installing wasm-pack $WASM_PACK_VERSION (cargo install, a few minutes)"
+    cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
+  fi
+  npm_ci www
+  npm_ci pkg-tests
+}
+
+# npm ci when node_modules is missing or older than the lock file.
+npm_ci() {
+  local dir=$1
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# MNIST into www/data: from $MNIST_DIR, ../shared/data/mnist, or the public mirror (md5-checked).
+MNIST_FILES="train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz"
+declare -A MNIST_MD5=(
+  [train-images-idx3-ubyte.gz]=f68b3c2dcbeaaa9fbdd348bbdeb94873
+  [train-labels-idx1-ubyte.gz]=d53e105ee54ea40749a09fcbcd1e9432
+  [t10k-images-idx3-ubyte.gz]=9fb629c4189551a2d022fa330f9573f3
+  [t10k-labels-idx1-ubyte.gz]=ec29112dd5afa0611ce80d1b7f02629c
+)
+MNIST_MIRROR=${MNIST_MIRROR:-https://storage.googleapis.com/cvdf-datasets/mnist}
+
+mnist_dir() {
+  if [ -n "${MNIST_DIR:-}" ]; then echo "$MNIST_DIR"; return; fi
+  if [ -f "$ROOT/../shared/data/mnist/train-images-idx3-ubyte.gz" ]; then (cd "$ROOT/../shared/data/mnist" && pwd); return; fi
+  local dir="$ROOT/.cache/mnist"
+  mkdir -p "$dir"
+  for f in $MNIST_FILES; do
+    if [ ! -f "$dir/$f" ] || [ "$(md5sum "$dir/$f" | cut -d' ' -f1)" != "${MNIST_MD5[$f]}" ]; then
+      log "downloading $f"
+      curl -fsSL --retry 3 -o "$dir/$f.part" "$MNIST_MIRROR/$f" || die "could not download $f from $MNIST_MIRROR (set MNIST_DIR to a folder with the four MNIST .gz files)"
+      [ "$(md5sum "$dir/$f.part" | cut -d' ' -f1)" = "${MNIST_MD5[$f]}" ] || die "$f: md5 mismatch, download corrupt"
+      mv "$dir/$f.part" "$dir/$f"
+    fi
+  done
+  echo "$dir"
+}
+
+stage_mnist() {
+  local src; src=$(mnist_dir)
+  mkdir -p www/data
+  for f in $MNIST_FILES; do
+    [ -f "$src/$f" ] || die "MNIST file $src/$f is missing (set MNIST_DIR)"
+    cmp -s "$src/$f" "www/data/$f" || cp "$src/$f" "www/data/$f"
+  done
+}
+
+# The wasm package in www/pkg, optimised by Debian's wasm-opt (wasm-pack's own download of
+# wasm-opt is turned off in Cargo.toml: nothing may download a prebuilt binary). wasm-opt is
+# skipped when its input has not changed since the last run.
+build_wasm() {
+  log "building the wasm package (release)"
+  wasm-pack build --release --target web --out-dir www/pkg --no-pack --no-typescript
+  local wasm=www/pkg/genlab_bg.wasm stamp="$CARGO_TARGET_DIR/wasm-opt.stamp" sum
+  sum=$(sha256sum "$wasm" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(head -1 "$stamp")" = "$sum" ] && [ -f "$CARGO_TARGET_DIR/genlab_bg.opt.wasm" ]; then
+    cp "$CARGO_TARGET_DIR/genlab_bg.opt.wasm" "$wasm"
+  else
+    log "wasm-opt -O3 (about a minute)"
+    wasm-opt -O3 --strip-debug --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt"
+    mv "$wasm.opt" "$wasm"
+    cp "$wasm" "$CARGO_TARGET_DIR/genlab_bg.opt.wasm"
+    echo "$sum" > "$stamp"
+  fi
+  printf 'wasm: %s bytes, %s gzipped\n' "$(stat -c%s "$wasm")" "$(gzip -9c "$wasm" | wc -c)" >&2
+}
+
+serve() {
+  log "serving www/ on http://127.0.0.1:$PORT/ (gallery) and http://127.0.0.1:$PORT/family.html?family=vae"
+  exec python3 -m http.server "$PORT" --bind 127.0.0.1 --directory www
+}
+
+write_webdriver_json() {
+  # wasm-pack test reads webdriver.json beside Cargo.toml; made here, not committed.
+  local args; args=$(printf '"%s",' $CHROMIUM_FLAGS --headless=new --enable-unsafe-webgpu)
+  printf '{"goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [%s]}}\n' "${args%,}" > webdriver.json
+}
+
+run_tests() {
+  local dir; dir=$(mnist_dir); export MNIST_DIR=$dir
+  log "cargo test (native, Flex)"
+  cargo test --release --locked
+  log "wasm-pack test in headless Chromium (WebGPU through SwiftShader, and Flex)"
+  write_webdriver_json
+  CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-600} \
+    wasm-pack test --headless --chrome --release -- --locked
+  build_wasm
+  stage_mnist
+  log "pkg-tests (node:test + playwright-core on /usr/bin/chromium)"
+  (cd pkg-tests && npm test)
+}
+
+cmd=${1:-serve}
+case "$cmd" in
+  serve|"")
+    setup; build_wasm; stage_mnist; serve ;;
+  test)
+    setup; run_tests ;;
+  train)
+    [ $# -ge 2 ] || die "usage: ./build.sh train FAMILY [--steps N] [--seed S] [--set key=value]"
+    family=$2; shift 2
+    setup
+    MNIST_DIR=$(mnist_dir) cargo run --release --locked --bin genlab -- train "$family" --out "www/weights/$family.bpk" "$@" ;;
+  likelihood)
+    [ $# -ge 2 ] || die "usage: ./build.sh likelihood FAMILY"
+    MNIST_DIR=$(mnist_dir) cargo run --release --locked --bin genlab -- likelihood --weights "www/weights/$2.bpk" ;;
+  bench)
+    setup; export MNIST_DIR; MNIST_DIR=$(mnist_dir)
+    build_wasm; stage_mnist
+    log "native training throughput (Flex, batch 64)"
+    cargo run --release --locked --bin genlab -- bench --family vae --steps 200 --batch 64 | tee "$CARGO_TARGET_DIR/bench-native.json"
+    log "in headless Chromium (Flex and WebGPU/SwiftShader), page load to first samples, wasm size"
+    (cd pkg-tests && node bench.mjs "$CARGO_TARGET_DIR/bench-native.json") ;;
+  *)
+    die "unknown command '$cmd' (serve | test | train FAMILY | likelihood FAMILY | bench)" ;;
+esac

@@ -1,0 +1,45 @@
+// d. family.html?family=vae&embed=1 renders the demo alone (no site header, footer, nav).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { artifact, assertDigits, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  checkBuilt();
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the embed URL renders only the demo and draws samples', { timeout: 120_000 }, async () => {
+  await withPage(browser, async (page) => {
+    await page.goto(`${server.url}family.html?family=vae&embed=1&backend=cpu`);
+    await waitReady(page);
+    assert.equal(await page.locator('header').count(), 0, 'no header');
+    assert.equal(await page.locator('footer').count(), 0, 'no footer');
+    assert.equal(await page.locator('nav').count(), 0, 'no nav');
+    assert.equal(await page.locator('h1').count(), 0, 'no page title');
+    assertDigits(assert, await canvasStats(page, '#samples'), 'embedded samples');
+    assert.equal(await page.locator('#train-start').count(), 1, 'the demo is complete');
+    await page.screenshot({ path: artifact('embed.png'), fullPage: true });
+  });
+});
+
+test('the full page has the site header', { timeout: 120_000 }, async () => {
+  await withPage(browser, async (page) => {
+    await page.goto(`${server.url}family.html?family=vae&backend=cpu`);
+    await waitReady(page);
+    assert.equal(await page.locator('header.site').count(), 1);
+    assert.match(await page.locator('h1').textContent(), /autoencoder/i);
+    // The other views are drawn too.
+    await page.waitForFunction(() => document.querySelector('#recon').dataset.images === '16' && document.querySelector('#interp').dataset.images === '10', null, { timeout: 60_000 });
+    assertDigits(assert, await canvasStats(page, '#recon'), 'reconstructions');
+    assertDigits(assert, await canvasStats(page, '#interp'), 'interpolation');
+    await page.screenshot({ path: artifact('family.png'), fullPage: true });
+  });
+});

@@ -1,0 +1,85 @@
+// g. The WebGPU backend, chosen explicitly (SwiftShader here: slow, so small work and long
+// timeouts): sampling and a few training steps work; a lost device switches the lab to the
+// CPU, the training run pauses and resumes there, and sampling keeps working.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkBuilt, launch, serve, withPage } from '../lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  checkBuilt();
+  server = await serve();
+  browser = await launch({ webgpu: true });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('WebGPU: sample, train, lose the device, carry on on the CPU', { timeout: 400_000 }, async () => {
+  await withPage(browser, async (page) => {
+    page.setDefaultTimeout(300_000);
+    await page.goto(`${server.url}__test/blank.html`);
+    const opened = await page.evaluate(async () => {
+      const { GenLab } = await import('/js/genlab.js');
+      window.lab = await GenLab.open({ backend: 'webgpu' });
+      return { backend: window.lab.backend, reason: window.lab.backendReason, adapter: window.lab.adapter };
+    });
+    assert.equal(opened.backend, 'webgpu', `WebGPU did not start: ${opened.reason}`);
+
+    const s = await page.evaluate(async () => {
+      const px = Array.from((await window.lab.sample('vae', { n: 4, seed: 1 })).pixels);
+      return { len: px.length, min: Math.min(...px), max: Math.max(...px), mean: px.reduce((a, v) => a + v, 0) / px.length };
+    });
+    assert.equal(s.len, 4 * 784);
+    assert.ok(s.min >= 0 && s.max <= 1 && s.max > 0.5, `values in [0, 1] on WebGPU: ${JSON.stringify(s)}`);
+
+    // Two training steps (fine-tuning the pretrained model), losses finite.
+    const t = await page.evaluate(async () => {
+      const run = window.lab.train('vae', { from: 'pretrained', params: { batch: 16 }, steps: 2, chunk: 1, sampleEvery: 0, snapshotEvery: 0 });
+      await run.done;
+      return { history: run.history, weights: run.lastWeights?.length ?? 0 };
+    });
+    assert.equal(t.history.length, 2);
+    for (const h of t.history) for (const [k, v] of Object.entries(h.losses)) assert.ok(Number.isFinite(v) && v >= 0, `${k} = ${v} at step ${h.step}`);
+    assert.ok(t.weights > 100_000, 'weights exported from WebGPU');
+
+    // Device loss during a run.
+    const lost = await page.evaluate(async () => {
+      const lab = window.lab;
+      const run = lab.train('vae', { from: 'pretrained', params: { batch: 16 }, steps: 1000, chunk: 1, sampleEvery: 0, snapshotEvery: 1 });
+      window.run = run;
+      await new Promise((resolve, reject) => {
+        run.on('snapshot', resolve);
+        run.on('error', (e) => reject(new Error(e.message)));
+      });
+      const event = new Promise((r) => lab.on('backend', r));
+      await lab._debugLoseDevice();
+      const ev = await event;
+      const px = Array.from((await lab.sample('vae', { n: 4, seed: 1 })).pixels);
+      return { ev, backend: lab.backend, state: run.state, step: run.step, snapshotStep: run.lastWeightsStep, px: [px.length, Math.min(...px), Math.max(...px)] };
+    });
+    assert.equal(lost.ev.backend, 'cpu');
+    assert.match(lost.ev.reason, /^WebGPU device lost: [\s\S]* — switched to the CPU backend$/);
+    assert.equal(lost.backend, 'cpu');
+    assert.equal(lost.state, 'paused', 'the run waits for resume');
+    assert.equal(lost.px[0], 4 * 784);
+    assert.ok(lost.px[1] >= 0 && lost.px[2] <= 1 && lost.px[2] > 0.5, `CPU samples after the loss: ${lost.px}`);
+
+    // Resume continues on the CPU from the snapshot.
+    const resumed = await page.evaluate(async () => {
+      const run = window.run;
+      const next = new Promise((r) => run.on('progress', r));
+      await run.resume();
+      const p = await next;
+      await run.stop();
+      const end = await run.done;
+      return { step: p.step, losses: p.losses, end: end.state };
+    });
+    assert.ok(resumed.step > lost.snapshotStep, `progress after resume at step ${resumed.step}`);
+    assert.ok(Number.isFinite(resumed.losses.recon));
+    assert.equal(resumed.end, 'stopped');
+  });
+});

@@ -1,0 +1,19 @@
+//! Shared test helpers: the MNIST directory CI and developers have, and small fixtures.
+
+#![allow(dead_code)]
+
+use genlab::data::Mnist;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// `$MNIST_DIR`, else `../shared/data/mnist` beside the checkout.
+pub fn mnist_dir() -> PathBuf {
+    std::env::var_os("MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist"))
+}
+
+pub fn mnist() -> &'static Mnist {
+    static DATA: OnceLock<Mnist> = OnceLock::new();
+    DATA.get_or_init(|| Mnist::load_dir(&mnist_dir()).expect("MNIST in $MNIST_DIR or ../shared/data/mnist"))
+}

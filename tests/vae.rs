@@ -1,0 +1,182 @@
+#![cfg(not(target_family = "wasm"))]
+//! The VAE: shapes, the KL term against its closed form, learning, and its weights.
+
+mod common;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use genlab::families::vae::{bernoulli_nll, kl_to_standard_normal, neg_elbo_terms, VaeModel};
+use genlab::families::{self, Family, SampleOptions};
+use genlab::runtime::{block_on, read_f32, read_scalars};
+use genlab::train::Trainer;
+use genlab::{latent, weights, Error};
+
+fn params(kv: &[(&str, f64)]) -> serde_json::Map<String, serde_json::Value> {
+    kv.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect()
+}
+
+fn small_vae(seed: u64) -> Box<dyn Family> {
+    let device = Device::flex();
+    device.seed(seed);
+    families::create("vae", &params(&[("latent", 4.0), ("hidden", 64.0), ("batch", 32.0)]), &device).unwrap()
+}
+
+fn read(t: Tensor<2>) -> Vec<f32> {
+    block_on(read_f32(t)).unwrap()
+}
+
+#[test]
+fn shapes_through_encoder_and_decoder() {
+    let device = Device::flex();
+    let model = VaeModel::new(5, 32, &device);
+    let x = Tensor::<2>::zeros([3, 784], &device);
+    let (mu, logvar) = model.encode(x.clone());
+    assert_eq!(mu.dims(), [3, 5]);
+    assert_eq!(logvar.dims(), [3, 5]);
+    assert_eq!(model.decode_logits(mu).dims(), [3, 784]);
+    let (recon, kl) = neg_elbo_terms(&model, x, Tensor::zeros([3, 5], &device));
+    assert_eq!(recon.dims(), [3]);
+    assert_eq!(kl.dims(), [3]);
+}
+
+#[test]
+fn kl_matches_its_closed_form_on_known_inputs() {
+    let device = Device::flex();
+    // Row 0: the prior itself, KL = 0. Row 1: mu = (1, -2), sigma^2 = (e^1, e^-1):
+    // KL = 1/2 * sum(sigma^2 + mu^2 - 1 - log sigma^2)
+    //    = 1/2 * ((e + 1 - 1 - 1) + (1/e + 4 - 1 + 1)).
+    let mu = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 0.0, 1.0, -2.0], [2, 2]), &device);
+    let logvar = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 0.0, 1.0, -1.0], [2, 2]), &device);
+    let kl = block_on(read_f32(kl_to_standard_normal(mu, logvar))).unwrap();
+    let e = std::f32::consts::E;
+    let expected = 0.5 * ((e - 1.0) + (1.0 / e + 4.0));
+    assert!(kl[0].abs() < 1e-6, "{kl:?}");
+    assert!((kl[1] - expected).abs() < 1e-4, "{} vs {expected}", kl[1]);
+}
+
+#[test]
+fn reconstruction_term_is_the_bernoulli_negative_log_likelihood() {
+    let device = Device::flex();
+    // Logits 0: every pixel has p = 1/2, so -log p(x|z) = 784 ln 2 whatever x is.
+    let x = Tensor::<2>::random([2, 784], burn::tensor::Distribution::Default, &device);
+    let r = block_on(read_f32(bernoulli_nll(Tensor::zeros([2, 784], &device), x))).unwrap();
+    let expected = 784.0 * std::f32::consts::LN_2;
+    assert!(r.iter().all(|v| (v - expected).abs() < 1e-2), "{r:?} vs {expected}");
+    // Against the textbook form -[x log s + (1 - x) log(1 - s)] on moderate logits, and
+    // finite where the textbook form overflows.
+    let l: Vec<f32> = (0..784).map(|i| ((i % 17) as f32 - 8.0) * 0.7).collect();
+    let xs: Vec<f32> = (0..784).map(|i| (i % 3 == 0) as u8 as f32).collect();
+    let direct: f32 = l.iter().zip(&xs).map(|(&l, &x)| {
+        let s = 1.0 / (1.0 + (-l).exp());
+        -(x * s.ln() + (1.0 - x) * (1.0 - s).ln())
+    }).sum();
+    let lt = Tensor::<2>::from_data(TensorData::new(l, [1, 784]), &device);
+    let xt = Tensor::<2>::from_data(TensorData::new(xs, [1, 784]), &device);
+    let r = block_on(read_f32(bernoulli_nll(lt, xt))).unwrap()[0];
+    assert!((r - direct).abs() / direct < 1e-4, "{r} vs {direct}");
+    let huge = Tensor::<2>::full([1, 784], 200.0, &device);
+    let r = block_on(read_f32(bernoulli_nll(huge, Tensor::zeros([1, 784], &device)))).unwrap()[0];
+    assert!((r - 784.0 * 200.0).abs() < 1.0, "{r}");
+}
+
+#[test]
+fn sampling_gives_images_in_unit_range_and_is_seeded() {
+    let vae = small_vae(3);
+    let opts = SampleOptions { n: 5, seed: 9, labels: None };
+    let a = read(vae.sample(&opts).unwrap());
+    let b = read(vae.sample(&opts).unwrap());
+    let c = read(vae.sample(&SampleOptions { seed: 10, ..opts }).unwrap());
+    assert_eq!(a.len(), 5 * 784);
+    assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
+    assert_eq!(a, b, "the same seed draws the same digits");
+    assert_ne!(a, c, "another seed draws other digits");
+}
+
+#[test]
+fn a_few_training_steps_lower_the_loss() {
+    let data = common::mnist();
+    let mut trainer = Trainer::new(small_vae(1), 1);
+    let mut losses = vec![];
+    for _ in 0..60 {
+        let l = block_on(read_scalars(trainer.step(&data.train).unwrap())).unwrap();
+        losses.push(l[0] + l[1]);
+    }
+    let first: f32 = losses[..5].iter().sum::<f32>() / 5.0;
+    let last: f32 = losses[55..].iter().sum::<f32>() / 5.0;
+    assert!(losses.iter().all(|l| l.is_finite()));
+    assert!(last < first * 0.7, "negative ELBO went from {first} to {last}");
+}
+
+#[test]
+fn weights_round_trip_through_a_file() {
+    let vae = small_vae(5);
+    let bytes = block_on(weights::encode(vae.weights(), "vae", vae.config())).unwrap();
+    let loaded = families::load(Some("vae"), bytes, &Device::flex()).unwrap();
+    assert_eq!(loaded.config(), vae.config());
+    let opts = SampleOptions { n: 3, seed: 2, labels: None };
+    assert_eq!(read(vae.sample(&opts).unwrap()), read(loaded.sample(&opts).unwrap()));
+}
+
+fn weights_error(r: Result<Box<dyn Family>, Error>) -> String {
+    match r {
+        Err(Error::Weights(m)) => m,
+        Err(other) => panic!("expected a weights error, got {other:?}"),
+        Ok(_) => panic!("expected a weights error, got a model"),
+    }
+}
+
+#[test]
+fn bad_weights_files_are_refused_clearly() {
+    let device = Device::flex();
+    let m = weights_error(families::load(Some("vae"), b"definitely not burnpack".to_vec(), &device));
+    assert!(m.contains("not a burnpack"), "{m}");
+
+    let vae = small_vae(5);
+    let good = block_on(weights::encode(vae.weights(), "vae", vae.config())).unwrap();
+    let m = weights_error(families::load(Some("vae"), good[..good.len() / 2].to_vec(), &device));
+    assert!(m.contains("burnpack"), "{m}");
+
+    // Another family's file: the same bytes, labelled as something else.
+    let other = block_on(weights::encode(vae.weights(), "gan", vae.config())).unwrap();
+    let m = weights_error(families::load(Some("vae"), other, &device));
+    assert!(m.contains("'gan'") && m.contains("not 'vae'"), "{m}");
+
+    // Other sizes: tensors of a latent-4 model under a header claiming latent 8.
+    let mut lying = vae.config().clone();
+    lying.insert("latent".into(), 8.0);
+    let bytes = block_on(weights::encode(vae.weights(), "vae", &lying)).unwrap();
+    let m = weights_error(families::load(Some("vae"), bytes, &device));
+    assert!(m.contains("does not fit") && m.contains("shape"), "{m}");
+}
+
+#[test]
+fn hyper_parameters_are_validated() {
+    let device = Device::flex();
+    let err = |kv: &[(&str, f64)]| match families::create("vae", &params(kv), &device) {
+        Err(Error::Param(m)) => m,
+        Err(e) => panic!("{e:?}"),
+        Ok(_) => panic!("accepted {kv:?}"),
+    };
+    assert!(err(&[("latent", 1.0)]).contains("out of range [2, 64]"));
+    assert!(err(&[("lr", 2.0)]).contains("'lr'"));
+    assert!(err(&[("latent", 2.5)]).contains("whole number"));
+    assert!(err(&[("nope", 1.0)]).contains("unknown hyper-parameter 'nope'"));
+    assert!(matches!(families::create("nope", &params(&[]), &device), Err(Error::Family(_))));
+    // Changing beta in place works; changing the latent size in place does not.
+    let mut vae = small_vae(1);
+    assert_eq!(vae.set_params(&params(&[("beta", 2.0)])).unwrap()["beta"], 2.0);
+    assert!(vae.set_params(&params(&[("latent", 9.0)])).is_err());
+}
+
+#[test]
+fn manifold_needs_a_two_dimensional_latent() {
+    let device = Device::flex();
+    let vae4 = small_vae(1);
+    assert!(latent::manifold(vae4.latent().unwrap(), 5, 2.0, &device).is_err());
+    let vae2 = families::create("vae", &params(&[("latent", 2.0), ("hidden", 32.0)]), &device).unwrap();
+    let grid = read(latent::manifold(vae2.latent().unwrap(), 5, 2.0, &device).unwrap());
+    assert_eq!(grid.len(), 25 * 784);
+    let xa = Tensor::<2>::zeros([1, 784], &device);
+    let xb = Tensor::<2>::ones([1, 784], &device);
+    let line = read(latent::interpolate(vae2.latent().unwrap(), xa, xb, 6).unwrap());
+    assert_eq!(line.len(), 6 * 784);
+}

@@ -1,0 +1,59 @@
+// One family's page: family.html?family=NAME[&embed=1][&backend=auto|webgpu|cpu].
+// Loads the family's view module, js/views/NAME.js, which exports `mount(root, lab, info)`
+// and may return a clean-up function.
+
+import { runPage, showError } from './ui/page.js';
+
+const params = new URLSearchParams(location.search);
+const family = params.get('family') || 'vae';
+const embed = params.get('embed') === '1';
+
+if (embed) {
+  // Only the demo: no site header, footer or navigation.
+  document.querySelector('header.site')?.remove();
+  document.querySelector('footer.site')?.remove();
+  document.getElementById('intro')?.remove();
+  const line = document.createElement('p');
+  line.className = 'embed-backend';
+  line.innerHTML = '<span id="backend">Backend: starting…</span>';
+  document.querySelector('main').append(line);
+}
+
+function intro(info) {
+  const box = document.getElementById('intro');
+  if (!box) return;
+  document.title = `${info.title} — GenLab`;
+  const h1 = document.createElement('h1');
+  h1.textContent = info.title;
+  const desc = document.createElement('p');
+  desc.className = 'description';
+  desc.textContent = info.description;
+  const paper = document.createElement('p');
+  paper.className = 'paper';
+  const a = Object.assign(document.createElement('a'), { href: info.paper.url, textContent: info.paper.title, target: '_blank', rel: 'noopener' });
+  paper.append('Paper: ', a, ` — ${info.paper.authors}, ${info.paper.year}`);
+  box.replaceChildren(h1, desc, paper);
+}
+
+runPage(async (lab) => {
+  const info = lab.family(family);
+  if (!info) {
+    const known = lab.families().map((f) => f.name).join(', ');
+    throw new Error(`unknown family '${family}' (known: ${known})`);
+  }
+  intro(info);
+  let view;
+  try {
+    view = await import(`./views/${family}.js`);
+  } catch (e) {
+    throw new Error(`no view for '${family}' (js/views/${family}.js): ${e.message}`);
+  }
+  const root = document.getElementById('view');
+  root.replaceChildren();
+  try {
+    return await view.mount(root, lab, info);
+  } catch (e) {
+    showError(e);
+    document.body.dataset.ready = 'error';
+  }
+});

@@ -1,0 +1,63 @@
+// The gallery: a card per registered family with fresh samples from its pretrained weights.
+
+import { drawGrid } from './ui/grid.js';
+import { guard, runPage, showError } from './ui/page.js';
+
+const N = 16;
+
+function randomSeed() {
+  return Math.floor(Math.random() * 1e9);
+}
+
+function el(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+}
+
+function card(lab, info) {
+  const canvas = el('canvas', { id: `samples-${info.name}`, className: 'samples grid', title: 'samples from the pretrained model' });
+  canvas.width = canvas.height = 4 * 29 - 1;
+  const again = el('button', { type: 'button', className: 'sample-again', id: `sample-again-${info.name}`, textContent: 'sample again' });
+  const paper = info.paper;
+  const node = el(
+    'article',
+    { className: 'card' },
+    el('h2', {}, el('a', { href: `family.html?family=${encodeURIComponent(info.name)}`, textContent: info.title })),
+    el('p', { className: 'description', textContent: info.description }),
+    el('p', { className: 'paper' }, el('a', { href: paper.url, textContent: paper.title, rel: 'noopener', target: '_blank' }), ` — ${paper.authors}, ${paper.year}`),
+    el('div', { className: 'canvas-box' }, canvas),
+    el('div', { className: 'actions' }, again, el('a', { className: 'open button', href: `family.html?family=${encodeURIComponent(info.name)}`, textContent: 'open →' })),
+  );
+  node.dataset.family = info.name;
+  const draw = async (seed) => {
+    again.disabled = true;
+    try {
+      const s = await lab.sample(info.name, { n: N, seed });
+      drawGrid(canvas, s.pixels, { n: N, cols: 4, scale: 2 });
+      canvas.dataset.seed = String(seed);
+    } finally {
+      again.disabled = false;
+    }
+  };
+  again.addEventListener('click', () => guard(() => draw(randomSeed())));
+  return { node, draw };
+}
+
+runPage(async (lab) => {
+  const gallery = document.getElementById('gallery');
+  gallery.replaceChildren();
+  const cards = lab.families().map((info) => card(lab, info));
+  gallery.append(...cards.map((c) => c.node));
+  // One family after another: the worker runs one call at a time anyway.
+  let failed = false;
+  for (const c of cards) {
+    try {
+      await c.draw(randomSeed());
+    } catch (e) {
+      failed = true;
+      showError(e);
+    }
+  }
+  document.body.dataset.ready = failed ? 'error' : '1';
+});

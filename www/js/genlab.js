@@ -1,0 +1,675 @@
+/**
+ * GenLab's public browser API: generative models of MNIST digits, compiled from Rust + Burn to
+ * WebAssembly, running in a Web Worker on WebGPU or on the CPU.
+ *
+ * ```js
+ * import { GenLab } from './js/genlab.js';
+ * const lab = await GenLab.open();                  // backend: 'auto' | 'webgpu' | 'cpu'
+ * const { pixels } = await lab.sample('vae', { n: 16, seed: 1 }); // 16 * 784 floats in [0, 1]
+ * const run = lab.train('vae', { params: { latent: 2 }, steps: 500 });
+ * run.on('progress', (p) => console.log(p.step, p.losses));
+ * await run.done;
+ * ```
+ *
+ * All model work happens in `worker.js`, one call at a time; every method here returns a
+ * Promise (or a {@link TrainHandle}) and never blocks the page. The files the worker fetches
+ * live under `base` (the `www/` folder by default): `pkg/genlab.js` (the wasm package),
+ * `weights/<family>.bpk` (pretrained weights) and `data/*.gz` (MNIST, for training and the
+ * test-digit views).
+ *
+ * If the WebGPU device is lost, or the wasm instance crashes, the lab restarts its worker on the
+ * CPU backend by itself, reloads the models it had (a training run's latest snapshot included),
+ * and emits a `'backend'` event; calls in flight at that moment reject with the reason.
+ *
+ * @module genlab
+ */
+
+/** Images are 28 x 28 grey-scale, one float in [0, 1] per pixel, row-major. */
+export const WIDTH = 28;
+export const HEIGHT = 28;
+export const PIXELS = WIDTH * HEIGHT;
+/** The most images one call may ask for. */
+export const MAX_SAMPLES = 1024;
+const U32_MAX = 0xffffffff;
+
+/**
+ * @typedef {object} HyperParam
+ * @property {string} key
+ * @property {string} label
+ * @property {string} help
+ * @property {'int'|'float'|'log-float'} kind
+ * @property {number} default
+ * @property {number} min
+ * @property {number} max
+ * @property {boolean} architecture  changing it changes the network's shape (needs training from scratch)
+ */
+
+/**
+ * @typedef {object} FamilyInfo
+ * @property {string} name
+ * @property {string} title
+ * @property {string} description
+ * @property {{title: string, authors: string, year: number, url: string}} paper
+ * @property {'binarized'|'continuous'} pixels
+ * @property {HyperParam[]} hyper
+ * @property {{trainable: boolean, trajectory: boolean, likelihood: 'bound'|'exact'|null, latent: boolean, conditional: boolean}} capabilities
+ * @property {{key: string, label: string}[]} losses
+ */
+
+/**
+ * @typedef {object} Images
+ * @property {number} width   28
+ * @property {number} height  28
+ * @property {number} n       number of images
+ * @property {Float32Array} pixels  n * 784 values in [0, 1]
+ */
+
+/** @typedef {'webgpu'|'cpu'} Backend */
+
+/** The error every call gets once the lab is closed (`closed: true`, so pages can ignore it). */
+function closedError() {
+  return Object.assign(new Error('the lab is closed'), { closed: true });
+}
+
+function paramError(msg) {
+  return new Error(`invalid parameter: ${msg}`);
+}
+
+function checkInt(name, v, min, max) {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw paramError(`${name} must be a whole number, got ${v}`);
+  if (v < min || v > max) throw paramError(`${name} = ${v} is out of range [${min}, ${max}]`);
+  return v;
+}
+
+/** A tiny event emitter. */
+class Emitter {
+  constructor() {
+    this._handlers = new Map();
+  }
+
+  /**
+   * Subscribes `fn` to `event`; returns a function that unsubscribes it.
+   * @param {string} event
+   * @param {(payload: any) => void} fn
+   * @returns {() => void}
+   */
+  on(event, fn) {
+    if (!this._handlers.has(event)) this._handlers.set(event, new Set());
+    this._handlers.get(event).add(fn);
+    return () => this.off(event, fn);
+  }
+
+  /** Unsubscribes `fn` from `event`. */
+  off(event, fn) {
+    this._handlers.get(event)?.delete(fn);
+  }
+
+  _emit(event, payload) {
+    for (const fn of [...(this._handlers.get(event) || [])]) {
+      try {
+        fn(payload);
+      } catch (e) {
+        console.error(`genlab: a '${event}' handler threw`, e);
+      }
+    }
+  }
+}
+
+/**
+ * A training run, returned by {@link GenLab#train}.
+ *
+ * Events (subscribe with `on`):
+ * - `'progress'`: `{step, total, losses: {key: number}, stepsPerSec, imagesPerSec, samples?: Images}`
+ *   after each chunk of steps; `samples` (a grid from a fixed seed) every `sampleEvery` steps.
+ * - `'state'`: `{state, step, error?}` whenever {@link TrainHandle#state} changes.
+ * - `'snapshot'`: `{step, bytes}`: the trained weights (a burnpack file), every `snapshotEvery`
+ *   steps and at the end; also kept in {@link TrainHandle#lastWeights}.
+ * - `'error'`: `{message}` when the run fails (diverged, bad parameters, ...).
+ */
+export class TrainHandle extends Emitter {
+  /** @param {GenLab} lab @param {string} family @param {object} opts */
+  constructor(lab, family, opts) {
+    super();
+    this._lab = lab;
+    /** The family being trained. */
+    this.family = family;
+    /** The run's options, validated and completed with defaults. */
+    this.options = opts;
+    /** @type {'starting'|'running'|'paused'|'stopped'|'done'|'error'} */
+    this.state = 'starting';
+    /** Steps done so far. */
+    this.step = 0;
+    /** Total steps asked for. */
+    this.total = opts.steps;
+    /** The latest snapshot of the trained weights (burnpack bytes), or null before the first. */
+    this.lastWeights = null;
+    /** Step of {@link TrainHandle#lastWeights}. */
+    this.lastWeightsStep = 0;
+    /** Every progress report's `{step, losses}`, oldest first. */
+    this.history = [];
+    /** The error message when `state` is 'error'. */
+    this.error = null;
+    /** True when the worker was restarted under the run (device lost); resume() restarts it. */
+    this.interrupted = false;
+    /** The model's hyper-parameters, once the run has started. */
+    this.config = null;
+    this._runId = null;
+    /**
+     * Resolves with `{state, step, lastWeights}` when the run is done or stopped; rejects with
+     * an Error when it fails.
+     * @type {Promise<{state: string, step: number, lastWeights: Uint8Array|null}>}
+     */
+    this.done = new Promise((resolve, reject) => {
+      this._resolve = resolve;
+      this._reject = reject;
+    });
+    this.done.catch(() => {}); // a run nobody awaits must not raise "unhandled rejection"
+  }
+
+  get active() {
+    return this.state === 'starting' || this.state === 'running' || this.state === 'paused';
+  }
+
+  _setState(state, extra = {}) {
+    if (this.state === state && !extra.error) return;
+    this.state = state;
+    this._emit('state', { state, step: this.step, ...extra });
+    if (state === 'done' || state === 'stopped') this._resolve({ state, step: this.step, lastWeights: this.lastWeights });
+    if (state === 'error') {
+      this.error = extra.error;
+      this._emit('error', { message: extra.error });
+      this._reject(new Error(extra.error));
+    }
+    if (!this.active) this._lab._runEnded(this);
+  }
+
+  async _start({ from, startStep = 0, bytes = null }) {
+    const o = this.options;
+    this._runId = this._lab._newRunId(this);
+    this.step = startStep;
+    const transfer = bytes ? [(bytes = bytes.slice()).buffer] : [];
+    try {
+      const { config } = await this._lab._call('trainStart', {
+        family: this.family, params: o.params, from, seed: (o.seed + startStep) >>> 0, steps: o.steps, chunk: o.chunk,
+        sampleEvery: o.sampleEvery, sampleN: o.sampleN, snapshotEvery: o.snapshotEvery, startStep, bytes, runId: this._runId,
+      }, transfer);
+      this.config = config;
+    } catch (e) {
+      if (this.interrupted) return; // the worker died under us: resume() restarts the run
+      this._setState('error', { error: e.message });
+    }
+  }
+
+  /** Pauses the run after the current chunk of steps. */
+  async pause() {
+    if (this.state === 'paused' || !this.active) return;
+    if (this.interrupted) return this._setState('paused');
+    await this._lab._call('trainPause', { family: this.family });
+  }
+
+  /**
+   * Resumes a paused run. After a device loss this starts a new run on the CPU backend from
+   * the latest snapshot (or from the run's start when no snapshot was taken yet).
+   */
+  async resume() {
+    if (this.state !== 'paused') return;
+    if (this.interrupted) {
+      this.interrupted = false;
+      this._setState('starting');
+      if (this.lastWeights) await this._start({ from: 'snapshot', startStep: this.lastWeightsStep, bytes: this.lastWeights });
+      else await this._start({ from: this.options.from });
+      return;
+    }
+    await this._lab._call('trainResume', { family: this.family });
+  }
+
+  /** Stops the run; the weights trained so far stay in the model (and in a last snapshot). */
+  async stop() {
+    if (!this.active) return;
+    if (this.interrupted) {
+      this.interrupted = false;
+      return this._setState('stopped');
+    }
+    await this._lab._call('trainStop', { family: this.family });
+  }
+
+  // From the worker.
+  _event(msg) {
+    switch (msg.event) {
+      case 'progress': {
+        this.step = msg.step;
+        this.history.push({ step: msg.step, losses: msg.losses });
+        const p = {
+          step: msg.step, total: msg.total, losses: msg.losses, stepsPerSec: msg.stepsPerSec, imagesPerSec: msg.imagesPerSec,
+        };
+        if (msg.samples) p.samples = { width: WIDTH, height: HEIGHT, n: msg.sampleN, pixels: msg.samples };
+        this._emit('progress', p);
+        break;
+      }
+      case 'snapshot':
+        this.lastWeights = msg.bytes;
+        this.lastWeightsStep = msg.step;
+        this._emit('snapshot', { step: msg.step, bytes: msg.bytes });
+        break;
+      case 'train-state':
+        if (msg.step != null) this.step = msg.step;
+        this._setState(msg.state, msg.error ? { error: msg.error } : {});
+        break;
+    }
+  }
+
+  // The worker died: the run waits, paused, for resume() on the new backend.
+  _interrupt(reason) {
+    this.interrupted = true;
+    this._setState('paused', { reason });
+  }
+}
+
+/**
+ * A lab: one worker, one backend, one model per family.
+ *
+ * Events (subscribe with `on`):
+ * - `'backend'`: `{backend, reason}` when the lab had to switch backend (WebGPU device lost,
+ *   crash) and now runs on the CPU.
+ */
+export class GenLab extends Emitter {
+  /**
+   * Opens a lab: starts the worker, loads the wasm package and picks the backend.
+   *
+   * `'auto'` uses WebGPU when the browser offers a hardware adapter, and the CPU otherwise (a
+   * software adapter such as SwiftShader is slower than the CPU backend); `'webgpu'` uses any
+   * WebGPU adapter and falls back to the CPU when WebGPU fails to start; `'cpu'` is Burn's Flex
+   * backend. {@link GenLab#backend} and {@link GenLab#backendReason} say what was picked and why.
+   *
+   * @param {{backend?: 'auto'|'webgpu'|'cpu', base?: string|URL}} [options]
+   *   `base`: URL of the folder holding `pkg/`, `weights/` and `data/` (default: the folder
+   *   above this module).
+   * @returns {Promise<GenLab>}
+   */
+  static async open({ backend = 'auto', base } = {}) {
+    if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw paramError(`unknown backend '${backend}' (use 'auto', 'webgpu' or 'cpu')`);
+    const lab = new GenLab(new URL(base ?? new URL('..', import.meta.url), document.baseURI).href);
+    await lab._spawn(backend);
+    lab._families = await lab._call('families');
+    return lab;
+  }
+
+  /** @private Use {@link GenLab.open}. */
+  constructor(base) {
+    super();
+    /** URL of the folder holding pkg/, weights/ and data/. */
+    this.base = base;
+    /** @type {Backend} the backend in use */
+    this.backend = null;
+    /** Why that backend was picked (or switched to). */
+    this.backendReason = '';
+    /** @type {{vendor: string, architecture: string, description: string}|null} the WebGPU adapter seen, if any */
+    this.adapter = null;
+    this._worker = null;
+    this._pending = new Map();
+    this._nextId = 1;
+    this._families = [];
+    this._models = new Map(); // family -> bytes of its custom weights, or null for the pretrained ones
+    this._runs = new Map(); // runId -> TrainHandle
+    this._nextRun = 1;
+    this._ready = Promise.resolve();
+    this._closed = false;
+    this._recovering = false;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Worker plumbing
+
+  async _spawn(backend) {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'genlab' });
+    this._worker = worker;
+    worker.onmessage = (ev) => this._onMessage(worker, ev.data);
+    worker.onerror = (ev) => {
+      ev.preventDefault?.();
+      const msg = ev.message || 'the worker failed to load';
+      if (this._worker !== worker) return;
+      if (this.backend) this._recover(`the model worker crashed: ${msg}`);
+      else this._rejectAll(new Error(`GenLab could not start: ${msg}`));
+    };
+    worker.onmessageerror = () => console.error('genlab: a message from the worker could not be read');
+    const info = await this._post(worker, 'init', { backend, base: this.base });
+    this.backend = info.backend;
+    this.backendReason = info.reason;
+    this.adapter = info.adapter;
+    return info;
+  }
+
+  _post(worker, op, args = {}, transfer = []) {
+    return new Promise((resolve, reject) => {
+      const id = this._nextId++;
+      this._pending.set(id, { resolve, reject, op });
+      worker.postMessage({ id, op, args }, transfer);
+    });
+  }
+
+  /** Sends an op to the worker (after any restart under way). */
+  async _call(op, args = {}, transfer = []) {
+    if (this._closed) throw closedError();
+    await this._ready;
+    if (this._closed) throw closedError();
+    return this._post(this._worker, op, args, transfer);
+  }
+
+  _rejectAll(err) {
+    const pending = [...this._pending.values()];
+    this._pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+
+  _onMessage(worker, msg) {
+    if (worker !== this._worker || !msg) return;
+    if (msg.event) {
+      if (msg.event === 'fatal') {
+        this._recover(this.backend === 'webgpu' ? `WebGPU device lost: the model crashed (${msg.message})` : `the model crashed (${msg.message})`);
+      } else if (msg.event === 'device-lost') {
+        this._recover(`WebGPU device lost: ${msg.message || 'no reason given'}`);
+      } else {
+        this._runs.get(msg.run)?._event(msg);
+        if (msg.event === 'snapshot') this._models.set(msg.family, msg.bytes);
+      }
+      return;
+    }
+    const p = this._pending.get(msg.id);
+    if (!p) return;
+    this._pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new Error(msg.error));
+  }
+
+  /** The worker is dead (device lost, panic): restart on the CPU and restore the models. */
+  _recover(why) {
+    if (this._recovering || this._closed) return;
+    this._recovering = true;
+    const reason = this.backend === 'webgpu' ? `${why} — switched to the CPU backend` : `${why} — restarted on the CPU backend`;
+    const old = this._worker;
+    this._worker = null;
+    old.terminate();
+    this._rejectAll(new Error(reason));
+    const active = [...this._runs.values()].filter((h) => h.active);
+    for (const h of active) h._interrupt(reason);
+    this._ready = (async () => {
+      try {
+        await this._spawn('cpu');
+        for (const [family, bytes] of this._models) {
+          const run = active.find((h) => h.family === family);
+          const weights = run?.lastWeights ?? bytes;
+          if (weights) await this._post(this._worker, 'loadWeights', { family, bytes: weights.slice() });
+          else await this._post(this._worker, 'loadPretrained', { family });
+        }
+      } catch (e) {
+        console.error('genlab: restarting on the CPU failed', e);
+      }
+      this.backend = 'cpu';
+      this.backendReason = reason;
+      this._recovering = false;
+      this._emit('backend', { backend: 'cpu', reason });
+    })();
+  }
+
+  _newRunId(handle) {
+    const id = this._nextRun++;
+    this._runs.set(id, handle);
+    return id;
+  }
+
+  _runEnded(handle) {
+    for (const [id, h] of this._runs) if (h === handle && id !== handle._runId) this._runs.delete(id);
+  }
+
+  _info(family) {
+    const info = this._families.find((f) => f.name === family);
+    if (!info) throw new Error(`unknown family '${family}' (known: ${this._families.map((f) => f.name).join(', ')})`);
+    return info;
+  }
+
+  _touch(family) {
+    if (!this._models.has(family)) this._models.set(family, null);
+  }
+
+  _checkIndex(name, i) {
+    return checkInt(name, i, 0, U32_MAX);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Public API
+
+  /**
+   * The registered model families, in gallery order.
+   * @returns {FamilyInfo[]}
+   */
+  families() {
+    return this._families;
+  }
+
+  /**
+   * One family's description, or undefined if there is no such family.
+   * @param {string} name
+   * @returns {FamilyInfo|undefined}
+   */
+  family(name) {
+    return this._families.find((f) => f.name === name);
+  }
+
+  /**
+   * Draws `n` samples from `family`'s current model (its pretrained weights unless other
+   * weights were loaded or trained). The same seed gives the same images.
+   * @param {string} family
+   * @param {{n?: number, seed?: number}} [options]  n in 1..1024, seed a whole number >= 0
+   * @returns {Promise<Images>}
+   */
+  async sample(family, { n = 16, seed = 0 } = {}) {
+    this._info(family);
+    checkInt('n', n, 1, MAX_SAMPLES);
+    checkInt('seed', seed, 0, U32_MAX);
+    this._touch(family);
+    const pixels = await this._call('sample', { family, n, seed });
+    return { width: WIDTH, height: HEIGHT, n, pixels };
+  }
+
+  /**
+   * MNIST test digits by index (0..9999).
+   * @param {number[]} indices
+   * @returns {Promise<Images & {labels: Uint8Array}>}
+   */
+  async testDigits(indices) {
+    if (!Array.isArray(indices) || indices.length === 0) throw paramError('indices must be a non-empty array of test-digit indices');
+    indices.forEach((i) => this._checkIndex('index', i));
+    const { pixels, labels } = await this._call('testDigits', { indices });
+    return { width: WIDTH, height: HEIGHT, n: indices.length, pixels, labels };
+  }
+
+  /**
+   * Passes test digits through an autoencoder and back.
+   * @param {string} family  a family with capabilities.latent
+   * @param {{indices: number[]}} options  test-digit indices
+   * @returns {Promise<{width: number, height: number, n: number, originals: Float32Array, reconstructions: Float32Array, labels: Uint8Array}>}
+   */
+  async reconstruct(family, { indices = [0, 1, 2, 3, 4, 5, 6, 7] } = {}) {
+    this._info(family);
+    if (!Array.isArray(indices) || indices.length === 0 || indices.length > MAX_SAMPLES) throw paramError(`indices must be an array of 1..${MAX_SAMPLES} test-digit indices`);
+    indices.forEach((i) => this._checkIndex('index', i));
+    this._touch(family);
+    const r = await this._call('reconstruct', { family, indices });
+    return { width: WIDTH, height: HEIGHT, n: indices.length, ...r };
+  }
+
+  /**
+   * Decodes `steps` points on the straight line between the latent codes of test digits a and b.
+   * @param {string} family
+   * @param {{a: number, b: number, steps?: number}} options  steps in 2..64
+   * @returns {Promise<Images>}
+   */
+  async interpolate(family, { a = 3, b = 2, steps = 10 } = {}) {
+    this._info(family);
+    this._checkIndex('a', a);
+    this._checkIndex('b', b);
+    checkInt('steps', steps, 2, 64);
+    this._touch(family);
+    const pixels = await this._call('interpolate', { family, a, b, steps });
+    return { width: WIDTH, height: HEIGHT, n: steps, pixels };
+  }
+
+  /**
+   * For a model with a 2-D latent: a side x side grid of images decoded from codes spanning
+   * [-extent, extent]^2 (rows top to bottom = z2 from +extent to -extent). Rejects when the
+   * model's latent is not 2-D.
+   * @param {string} family
+   * @param {{side?: number, extent?: number}} [options]  side in 2..32, extent in (0, 10]
+   * @returns {Promise<Images & {side: number}>}
+   */
+  async manifold(family, { side = 15, extent = 2.5 } = {}) {
+    this._info(family);
+    checkInt('side', side, 2, 32);
+    if (typeof extent !== 'number' || !(extent > 0 && extent <= 10)) throw paramError(`extent = ${extent} is out of range (0, 10]`);
+    this._touch(family);
+    const pixels = await this._call('manifold', { family, side, extent });
+    return { width: WIDTH, height: HEIGHT, n: side * side, side, pixels };
+  }
+
+  /**
+   * Mean log-likelihood over the first n test digits (a lower bound for families whose
+   * capabilities.likelihood is 'bound').
+   * @param {string} family
+   * @param {{n?: number}} [options]  n in 1..1024
+   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact'|null}>}
+   */
+  async likelihood(family, { n = 500 } = {}) {
+    const info = this._info(family);
+    checkInt('n', n, 1, MAX_SAMPLES);
+    this._touch(family);
+    const r = await this._call('likelihood', { family, n });
+    return { ...r, kind: info.capabilities.likelihood };
+  }
+
+  /**
+   * The model's hyper-parameters (loads the pretrained weights if none are loaded).
+   * @param {string} family
+   * @returns {Promise<Object<string, number>>}
+   */
+  async config(family) {
+    this._info(family);
+    this._touch(family);
+    return this._call('config', { family });
+  }
+
+  /**
+   * The current model's weights as a GenLab burnpack file (loadable with {@link GenLab#loadWeights}
+   * and by the CLI).
+   * @param {string} family
+   * @returns {Promise<Uint8Array>}
+   */
+  async exportWeights(family) {
+    this._info(family);
+    this._touch(family);
+    return this._call('exportWeights', { family });
+  }
+
+  /**
+   * Replaces the model with the weights in a burnpack file. On a bad file (not burnpack,
+   * truncated, another family's, wrong sizes) it throws and the previous model stays.
+   * @param {string} family
+   * @param {Uint8Array|ArrayBuffer} bytes
+   * @returns {Promise<Object<string, number>>} the file's hyper-parameters
+   */
+  async loadWeights(family, bytes) {
+    this._info(family);
+    if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+    if (!(bytes instanceof Uint8Array)) throw paramError('weights must be a Uint8Array or an ArrayBuffer');
+    const copy = bytes.slice();
+    const config = await this._call('loadWeights', { family, bytes: copy.slice() }, []);
+    this._models.set(family, copy);
+    return config;
+  }
+
+  /**
+   * Replaces the model with the pretrained weights (`weights/<family>.bpk`).
+   * @param {string} family
+   * @returns {Promise<Object<string, number>>} their hyper-parameters
+   */
+  async loadPretrained(family) {
+    this._info(family);
+    const config = await this._call('loadPretrained', { family });
+    this._models.set(family, null);
+    return config;
+  }
+
+  /**
+   * Starts training `family` in the worker, a chunk of steps at a time.
+   *
+   * Throws at once on bad arguments (unknown family or hyper-parameter, value out of its
+   * declared range); failures later (divergence, a bad architecture change when fine-tuning)
+   * reject `handle.done` and set `handle.state` to 'error'.
+   *
+   * @param {string} family
+   * @param {object} [options]
+   * @param {Object<string, number>} [options.params]  hyper-parameters (see `family(name).hyper`);
+   *   missing ones take their defaults (from scratch) or the pretrained model's (fine-tuning)
+   * @param {'scratch'|'pretrained'} [options.from='scratch']  a fresh model, or fine-tune the pretrained one
+   * @param {number} [options.steps=2000]  total training steps
+   * @param {number} [options.seed=0]  seeds the initial weights and the batch order
+   * @param {number} [options.chunk=5]  steps per call into the model (progress granularity)
+   * @param {number} [options.sampleEvery=50]  steps between sample grids in progress events (0: never)
+   * @param {number} [options.sampleN=16]  images per sample grid
+   * @param {number} [options.snapshotEvery=200]  steps between weight snapshots (0: only at the end)
+   * @returns {TrainHandle}
+   */
+  train(family, options = {}) {
+    const info = this._info(family);
+    const {
+      params = {}, from = 'scratch', steps = 2000, seed = 0, chunk = 5, sampleEvery = 50, sampleN = 16, snapshotEvery = 200,
+    } = options;
+    const known = new Set(['params', 'from', 'steps', 'seed', 'chunk', 'sampleEvery', 'sampleN', 'snapshotEvery']);
+    for (const k of Object.keys(options)) if (!known.has(k)) throw paramError(`unknown training option '${k}' (known: ${[...known].join(', ')})`);
+    if (!info.capabilities.trainable) throw new Error(`'${family}' cannot be trained in the browser`);
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) throw paramError('params must be an object of hyper-parameters');
+    for (const [key, v] of Object.entries(params)) {
+      const h = info.hyper.find((x) => x.key === key);
+      if (!h) throw paramError(`unknown hyper-parameter '${key}' (known: ${info.hyper.map((x) => x.key).join(', ')})`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw paramError(`'${key}' must be a number, got ${v}`);
+      if (v < h.min || v > h.max) throw paramError(`'${key}' = ${v} is out of range [${h.min}, ${h.max}]`);
+      if (h.kind === 'int' && !Number.isInteger(v)) throw paramError(`'${key}' must be a whole number, got ${v}`);
+    }
+    if (!['scratch', 'pretrained'].includes(from)) throw paramError(`from = '${from}' (use 'scratch' or 'pretrained')`);
+    checkInt('steps', steps, 1, 10_000_000);
+    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('chunk', chunk, 1, 1000);
+    checkInt('sampleEvery', sampleEvery, 0, 10_000_000);
+    checkInt('sampleN', sampleN, 1, MAX_SAMPLES);
+    checkInt('snapshotEvery', snapshotEvery, 0, 10_000_000);
+    const running = [...this._runs.values()].find((h) => h.family === family && h.active);
+    if (running) throw new Error(`a '${family}' training run is already active: stop it first`);
+
+    const handle = new TrainHandle(this, family, { params: { ...params }, from, steps, seed, chunk, sampleEvery, sampleN, snapshotEvery });
+    this._touch(family);
+    handle._start({ from });
+    return handle;
+  }
+
+  /**
+   * Test hook: destroys the GPUDevice the model runs on, as if the browser had lost it. The lab
+   * then switches to the CPU backend (a `'backend'` event). Rejects on the CPU backend.
+   * @returns {Promise<boolean>}
+   */
+  async _debugLoseDevice() {
+    return this._call('debugLoseDevice');
+  }
+
+  /** True once {@link GenLab#close} was called. */
+  get closed() {
+    return this._closed;
+  }
+
+  /** Stops the worker; every call still pending and every later call rejects (error.closed is true). */
+  close() {
+    if (this._closed) return;
+    this._closed = true;
+    this._worker?.terminate();
+    this._worker = null;
+    this._rejectAll(closedError());
+  }
+}

@@ -1,0 +1,171 @@
+// What both pages share: opening the lab on the chosen backend, the backend indicator and
+// switcher, and the error / notice area. Errors always end up visible in #error.
+
+import { GenLab } from '../genlab.js';
+
+const STORE_KEY = 'genlab.backend';
+const CHOICES = ['auto', 'webgpu', 'cpu'];
+
+/** The backend the user chose: ?backend=, else the last choice, else 'auto'. */
+export function backendChoice() {
+  const fromUrl = new URLSearchParams(location.search).get('backend');
+  if (CHOICES.includes(fromUrl)) return fromUrl;
+  try {
+    const saved = localStorage.getItem(STORE_KEY);
+    if (CHOICES.includes(saved)) return saved;
+  } catch {
+    // storage may be off: fine
+  }
+  return 'auto';
+}
+
+function rememberChoice(choice) {
+  try {
+    localStorage.setItem(STORE_KEY, choice);
+  } catch {
+    // ignore
+  }
+  const url = new URL(location.href);
+  url.searchParams.set('backend', choice);
+  history.replaceState(null, '', url);
+}
+
+/** "Backend: WebGPU (adapter)" or "Backend: CPU (Flex) — reason". */
+export function backendLabel(lab) {
+  if (!lab) return 'Backend: starting…';
+  if (lab.backend === 'webgpu') {
+    const a = lab.adapter;
+    const name = a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : '';
+    return `Backend: WebGPU (${name || 'adapter'})`;
+  }
+  return `Backend: CPU (Flex)${lab.backendReason ? ` — ${lab.backendReason}` : ''}`;
+}
+
+function errorBox() {
+  let el = document.getElementById('error');
+  if (!el) {
+    el = document.createElement('div');
+    el.id = 'error';
+    el.className = 'error';
+    el.setAttribute('role', 'alert');
+    (document.querySelector('main') || document.body).prepend(el);
+  }
+  return el;
+}
+
+/** Shows an error message (an Error or a string) in #error. */
+export function showError(err) {
+  if (err?.closed) return; // a call on a lab that was closed on purpose (backend switch)
+  const msg = err instanceof Error ? err.message : String(err);
+  console.error('genlab:', err);
+  const el = errorBox();
+  el.replaceChildren();
+  const text = document.createElement('span');
+  text.className = 'message';
+  text.textContent = msg;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'dismiss';
+  close.textContent = '×';
+  close.title = 'dismiss';
+  close.addEventListener('click', clearError);
+  el.append(text, close);
+  el.hidden = false;
+}
+
+export function clearError() {
+  const el = document.getElementById('error');
+  if (el) {
+    el.hidden = true;
+    el.replaceChildren();
+  }
+}
+
+/** Shows an informational message (not an error) in #notice. */
+export function showNotice(msg) {
+  let el = document.getElementById('notice');
+  if (!el) {
+    el = document.createElement('div');
+    el.id = 'notice';
+    el.className = 'notice';
+    el.setAttribute('role', 'status');
+    errorBox().after(el);
+  }
+  el.textContent = msg;
+  el.hidden = !msg;
+}
+
+/** Runs `fn`, showing any error it throws; returns its result (undefined on error). */
+export async function guard(fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    showError(e);
+    return undefined;
+  }
+}
+
+/**
+ * Opens the lab and keeps the page's indicator and switcher in step with it.
+ *
+ * @param {(lab: GenLab) => Promise<(() => void)|void>} start  draws the page for a lab; may
+ *   return a clean-up function, called before the lab is replaced (backend switch)
+ */
+export async function runPage(start) {
+  const indicator = document.getElementById('backend');
+  const select = document.getElementById('backend-select');
+  let lab = null;
+  let cleanup = null;
+  const show = () => {
+    if (indicator) {
+      indicator.textContent = backendLabel(lab);
+      indicator.dataset.backend = lab?.backend || '';
+      indicator.title = lab?.backendReason || '';
+    }
+  };
+
+  async function open(choice) {
+    show();
+    try {
+      lab = await GenLab.open({ backend: choice });
+    } catch (e) {
+      if (indicator) indicator.textContent = 'Backend: failed to start';
+      showError(`GenLab could not start: ${e.message}`);
+      document.body.dataset.ready = 'error';
+      return;
+    }
+    window.genlab = lab;
+    show();
+    lab.on('backend', ({ reason }) => {
+      show();
+      showNotice(reason);
+    });
+    try {
+      cleanup = (await start(lab)) || null;
+    } catch (e) {
+      showError(e);
+      if (!e?.closed) document.body.dataset.ready = 'error';
+    }
+  }
+
+  if (select) {
+    select.value = backendChoice();
+    select.addEventListener('change', async () => {
+      const choice = select.value;
+      rememberChoice(choice);
+      clearError();
+      showNotice('');
+      delete document.body.dataset.ready;
+      try {
+        cleanup?.();
+      } catch (e) {
+        console.error(e);
+      }
+      cleanup = null;
+      lab?.close();
+      lab = null;
+      await open(choice);
+    });
+  }
+  await open(backendChoice());
+}

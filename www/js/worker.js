@@ -1,0 +1,390 @@
+// GenLab's model worker: every call into the wasm `Lab` happens here, never on the page's
+// main thread. Driven by `genlab.js`; not a public API.
+//
+// Protocol
+//   main -> worker  {id, op, args}
+//   worker -> main  {id, ok: true, result} | {id, ok: false, error: message}
+//   events          {event: 'progress' | 'train-state' | 'snapshot' | 'fatal' | 'device-lost', ...}
+//
+// The Rust `Lab` keeps its state in a RefCell: two calls must never overlap. Every op that
+// touches it goes through one promise chain (`serial`). Training runs a few steps per link of
+// that chain and yields to the event loop in between, so other calls (sampling, pause, stop)
+// get their turn. Control ops (trainPause/Resume/Stop, debugLoseDevice) do not touch the Lab
+// and are answered at once.
+
+let wasm = null; // the module namespace of pkg/genlab.js
+let lab = null; // the wasm Lab
+let base = null; // URL of the www/ root: pkg/, weights/ and data/ live under it
+let gpuDevice = null; // the last GPUDevice wgpu created (for the device-loss test hook)
+let deviceLost = false; // set once that device is lost: the page restarts us on the CPU
+
+/**
+ * On WebGPU, a failure can be the first sign of a lost device, whose `lost` promise settles a
+ * moment later. Waits that moment; true when the device is gone (the page then restarts the
+ * worker and rejects everything itself, so the failure needs no answer of its own).
+ */
+async function lostDevice() {
+  if (!gpuDevice) return false;
+  if (!deviceLost) await new Promise((r) => setTimeout(r, 300));
+  return deviceLost;
+}
+
+const post = (msg, transfer = []) => self.postMessage(msg, transfer);
+
+// ---------------------------------------------------------------------------------------
+// Serial execution
+
+let chain = Promise.resolve();
+
+/** Runs `fn` after every op queued before it; returns its result. */
+function serial(fn) {
+  const run = chain.then(fn);
+  chain = run.catch(() => {});
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/** An Error's message, or the string form of anything else thrown (wasm-bindgen throws Errors). */
+function message(e) {
+  if (e == null) return 'unknown error';
+  if (typeof e === 'string') return e;
+  if (e.message) return e.message;
+  return String(e);
+}
+
+/** Transfers a typed array's buffer when it owns it alone (never the wasm memory). */
+function transferList(...arrays) {
+  const out = [];
+  for (const a of arrays) {
+    if (a && ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !out.includes(a.buffer)) {
+      out.push(a.buffer);
+    }
+  }
+  return out;
+}
+
+async function fetchBytes(path, what) {
+  const url = new URL(path, base);
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`${what} could not be fetched from ${path}: ${message(e)}`);
+  }
+  if (!res.ok) throw new Error(`${what} not found at ${path} (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function requireLab() {
+  if (!lab) throw new Error('the lab is not initialised (call init first)');
+  return lab;
+}
+
+/** Loads `family`'s pretrained weights unless a model for it is already loaded. */
+async function ensureModel(family) {
+  requireLab();
+  if (!lab.has_model(family)) await loadPretrained(family);
+}
+
+async function loadPretrained(family, seed = 0) {
+  let bytes;
+  try {
+    bytes = await fetchBytes(`weights/${family}.bpk`, `pretrained '${family}' weights`);
+  } catch (e) {
+    // Name the family first if it is unknown: a clearer message than a 404.
+    const known = wasm.families().map((f) => f.name);
+    if (!known.includes(family)) throw new Error(`unknown family '${family}' (known: ${known.join(', ')})`);
+    throw new Error(`${message(e)}: run ./build.sh to train and export them`);
+  }
+  return requireLab().load_weights(family, bytes, seed);
+}
+
+const DATA_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+
+async function ensureData() {
+  requireLab();
+  if (lab.has_data()) return null;
+  let files;
+  try {
+    files = await Promise.all(DATA_FILES.map((f) => fetchBytes(`data/${f}`, `MNIST file ${f}`)));
+  } catch (e) {
+    throw new Error(`MNIST files not found at data/: run ./build.sh (${message(e)})`);
+  }
+  return lab.set_data(files[0], files[1], files[2], files[3]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Backend choice
+
+function adapterInfo(adapter) {
+  const info = adapter.info || {};
+  return {
+    vendor: info.vendor || '',
+    architecture: info.architecture || '',
+    description: info.description || '',
+  };
+}
+
+function isSoftwareAdapter(adapter) {
+  const info = adapter.info || {};
+  const text = `${info.vendor || ''} ${info.architecture || ''} ${info.description || ''} ${info.device || ''}`.toLowerCase();
+  return info.architecture === 'swiftshader' || adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || text.includes('swiftshader');
+}
+
+/** Patches requestDevice so that we see the GPUDevice wgpu creates, and hear when it is lost. */
+function watchDevices() {
+  if (typeof GPUAdapter === 'undefined' || GPUAdapter.prototype.__genlabPatched) return;
+  const original = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await original.apply(this, args);
+    gpuDevice = device;
+    device.lost.then((info) => {
+      // Only the device in use matters; an older one being collected is not news.
+      if (device === gpuDevice) deviceLost = true;
+      if (device === gpuDevice) post({ event: 'device-lost', message: info.message || info.reason || 'device lost' });
+    });
+    return device;
+  };
+  GPUAdapter.prototype.__genlabPatched = true;
+}
+
+async function init({ backend = 'auto', base: root } = {}) {
+  if (lab) throw new Error('the lab is already initialised');
+  base = root || new URL('..', self.location.href).href;
+  self.__genlabPanic = (msg) => post({ event: 'fatal', message: String(msg) });
+  wasm = await import(new URL('pkg/genlab.js', base).href);
+  await wasm.default();
+
+  let want = backend;
+  let reason = '';
+  let adapter = null;
+  if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw new Error(`unknown backend '${backend}' (use 'auto', 'webgpu' or 'cpu')`);
+
+  if (backend === 'cpu') {
+    reason = 'CPU backend requested';
+  } else {
+    let gpuAdapter = null;
+    let why = '';
+    if (!self.navigator.gpu) {
+      why = 'WebGPU is not available in this browser';
+    } else {
+      try {
+        gpuAdapter = await self.navigator.gpu.requestAdapter();
+        if (!gpuAdapter) why = 'no WebGPU adapter';
+      } catch (e) {
+        why = `requesting a WebGPU adapter failed: ${message(e)}`;
+      }
+    }
+    if (gpuAdapter) adapter = adapterInfo(gpuAdapter);
+    if (backend === 'auto') {
+      if (!gpuAdapter) {
+        want = 'cpu';
+        reason = why;
+      } else if (isSoftwareAdapter(gpuAdapter)) {
+        want = 'cpu';
+        reason = 'WebGPU adapter is a software renderer (SwiftShader): the CPU backend is faster';
+      } else {
+        want = 'webgpu';
+        reason = 'hardware WebGPU adapter found';
+      }
+    } else if (!gpuAdapter) {
+      want = 'cpu';
+      reason = `WebGPU failed to start (${why}): using the CPU backend`;
+    } else {
+      want = 'webgpu';
+      reason = isSoftwareAdapter(gpuAdapter) ? 'WebGPU requested (software adapter: slow)' : 'WebGPU requested';
+    }
+  }
+
+  if (want === 'webgpu') {
+    watchDevices();
+    try {
+      lab = await wasm.Lab.create('webgpu');
+    } catch (e) {
+      want = 'cpu';
+      reason = `WebGPU failed to start (${message(e)}): using the CPU backend`;
+    }
+  }
+  if (want === 'cpu') lab = await wasm.Lab.create('cpu');
+  return { backend: lab.backend, reason, adapter };
+}
+
+// ---------------------------------------------------------------------------------------
+// Training runs (one per family at most; the Lab is serial anyway)
+
+const runs = new Map(); // family -> run
+
+function setRunState(run, state, error) {
+  run.state = state;
+  post({ event: 'train-state', family: run.family, run: run.runId, state, step: run.step, ...(error ? { error } : {}) });
+  if (run.wake) {
+    run.wake();
+    run.wake = null;
+  }
+}
+
+async function snapshot(run) {
+  const bytes = await serial(() => requireLab().export_weights(run.family));
+  post({ event: 'snapshot', family: run.family, run: run.runId, step: run.step, bytes }, transferList(bytes));
+}
+
+async function trainStart(args) {
+  const {
+    family, params = {}, from = 'scratch', seed = 0, steps = 2000, chunk = 5, sampleEvery = 50, sampleN = 16,
+    snapshotEvery = 200, startStep = 0, bytes = null, runId = null,
+  } = args;
+  const old = runs.get(family);
+  if (old && ['starting', 'running', 'paused'].includes(old.state)) throw new Error(`a '${family}' training run is already active: stop it first`);
+  for (const [k, v] of Object.entries({ steps, chunk, sampleEvery, sampleN, snapshotEvery, startStep })) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`invalid parameter: ${k} = ${v} must be a whole number >= 0`);
+  }
+  if (chunk < 1 || chunk > 1000) throw new Error(`invalid parameter: chunk = ${chunk} is out of range [1, 1000]`);
+  const run = { family, runId, state: 'starting', step: startStep, total: steps, wake: null };
+  runs.set(family, run);
+
+  // Set-up: data, then the model to train.
+  const config = await serial(async () => {
+    await ensureData();
+    if (from === 'scratch') return lab.init_family(family, params, seed);
+    if (from === 'pretrained') await loadPretrained(family, seed);
+    else if (from === 'snapshot') {
+      if (!bytes) throw new Error("from: 'snapshot' needs the snapshot's bytes");
+      lab.load_weights(family, bytes, seed);
+    } else throw new Error(`unknown 'from' = '${from}' (use 'scratch' or 'pretrained')`);
+    return Object.keys(params).length ? lab.set_params(family, params) : lab.config(family);
+  }).catch((e) => {
+    runs.delete(family);
+    throw e;
+  });
+
+  // The loop runs on after trainStart has answered (paused or stopped while starting: as asked).
+  if (run.state === 'stopped') return { config, runId };
+  if (run.state === 'starting') setRunState(run, 'running');
+  loop(run, { chunk, sampleEvery, sampleN, snapshotEvery, steps, batch: config.batch || 0 });
+  return { config, runId };
+}
+
+async function loop(run, { chunk, sampleEvery, sampleN, snapshotEvery, steps, batch }) {
+  const { family } = run;
+  let nextSample = run.step + sampleEvery;
+  let nextSnapshot = run.step + snapshotEvery;
+  try {
+    while (run.step < steps) {
+      if (run.state === 'paused') {
+        await new Promise((r) => (run.wake = r));
+        continue;
+      }
+      if (run.state !== 'running') return;
+      const n = Math.min(chunk, steps - run.step);
+      let t0 = 0;
+      const out = await serial(() => ((t0 = performance.now()), requireLab().train(family, n)));
+      const seconds = Math.max((performance.now() - t0) / 1000, 1e-6);
+      run.step += n;
+      const progress = {
+        event: 'progress', family, run: run.runId, step: run.step, total: steps, losses: out.losses,
+        stepsPerSec: n / seconds, imagesPerSec: (n * batch) / seconds,
+      };
+      let transfer = [];
+      if (sampleEvery > 0 && (run.step >= nextSample || run.step >= steps)) {
+        nextSample = run.step + sampleEvery;
+        progress.samples = await serial(() => requireLab().sample(family, sampleN, 0));
+        progress.sampleN = sampleN;
+        transfer = transferList(progress.samples);
+      }
+      post(progress, transfer);
+      if (snapshotEvery > 0 && run.step >= nextSnapshot && run.step < steps) {
+        nextSnapshot = run.step + snapshotEvery;
+        await snapshot(run);
+      }
+      await new Promise((r) => setTimeout(r, 0)); // let pause/stop messages in
+    }
+    if (run.state === 'running') {
+      await snapshot(run);
+      setRunState(run, 'done');
+    }
+  } catch (e) {
+    if (await lostDevice()) return;
+    setRunState(run, 'error', message(e));
+  }
+}
+
+function control(family, action) {
+  const run = runs.get(family);
+  if (!run) throw new Error(`no '${family}' training run`);
+  if (action === 'pause' && (run.state === 'running' || run.state === 'starting')) setRunState(run, 'paused');
+  else if (action === 'resume' && run.state === 'paused') setRunState(run, 'running');
+  else if (action === 'stop' && (run.state === 'running' || run.state === 'paused' || run.state === 'starting')) {
+    // The loop ends after its current chunk; a last snapshot keeps the trained weights, and
+    // 'stopped' is announced after it so that the page's copy is up to date by then.
+    const wasStarting = run.state === 'starting';
+    run.state = 'stopped';
+    if (run.wake) {
+      run.wake();
+      run.wake = null;
+    }
+    const announce = () => post({ event: 'train-state', family, run: run.runId, state: 'stopped', step: run.step });
+    if (wasStarting) announce();
+    else snapshot(run).catch(() => {}).finally(announce);
+  }
+  return { state: run.state, step: run.step };
+}
+
+// ---------------------------------------------------------------------------------------
+// Ops
+
+const ops = {
+  init: (a) => serial(() => init(a)),
+  families: () => serial(() => wasm.families()),
+  loadPretrained: ({ family }) => serial(() => loadPretrained(family)),
+  loadWeights: ({ family, bytes }) => serial(() => requireLab().load_weights(family, bytes, 0)),
+  ensureData: () => serial(() => ensureData()),
+  config: ({ family }) => serial(async () => (await ensureModel(family), lab.config(family))),
+  sample: ({ family, n = 16, seed = 0 }) => serial(async () => (await ensureModel(family), lab.sample(family, n, seed))),
+  testDigits: ({ indices }) => serial(async () => (await ensureData(), lab.test_digits(Uint32Array.from(indices)))),
+  reconstruct: ({ family, indices }) =>
+    serial(async () => {
+      await ensureData();
+      await ensureModel(family);
+      const orig = lab.test_digits(Uint32Array.from(indices));
+      const rec = await lab.reconstruct(family, Uint32Array.from(indices));
+      return { originals: orig.pixels, reconstructions: rec, labels: orig.labels };
+    }),
+  interpolate: ({ family, a, b, steps = 10 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.interpolate(family, a, b, steps))),
+  manifold: ({ family, side = 15, extent = 2.5 }) => serial(async () => (await ensureModel(family), lab.manifold(family, side, extent))),
+  likelihood: ({ family, n = 500 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.likelihood(family, n))),
+  exportWeights: ({ family }) => serial(async () => (await ensureModel(family), lab.export_weights(family))),
+  initFamily: ({ family, params = {}, seed = 0 }) => serial(() => requireLab().init_family(family, params, seed)),
+  setParams: ({ family, params }) => serial(async () => (await ensureModel(family), lab.set_params(family, params))),
+  hasModel: ({ family }) => serial(() => requireLab().has_model(family)),
+  trainStart: (a) => trainStart(a),
+  trainPause: ({ family }) => control(family, 'pause'),
+  trainResume: ({ family }) => control(family, 'resume'),
+  trainStop: ({ family }) => control(family, 'stop'),
+  // Test hook: destroys the GPUDevice wgpu uses, as a lost device would.
+  debugLoseDevice: () => {
+    if (!gpuDevice) throw new Error('no WebGPU device to lose (the lab runs on the CPU backend)');
+    gpuDevice.destroy();
+    return true;
+  },
+};
+
+self.onmessage = async (ev) => {
+  const { id, op, args = {} } = ev.data || {};
+  const fn = ops[op];
+  try {
+    if (!fn) throw new Error(`unknown op '${op}'`);
+    const result = await fn(args);
+    const transfer = result && typeof result === 'object' ? transferList(result, result.originals, result.reconstructions, result.pixels) : [];
+    post({ id, ok: true, result }, transfer);
+  } catch (e) {
+    if (await lostDevice()) return;
+    post({ id, ok: false, error: message(e) });
+  }
+};
+
+self.addEventListener('unhandledrejection', (ev) => {
+  // A failed readback that nobody awaited: report it rather than lose it.
+  console.error('genlab worker: unhandled rejection', ev.reason);
+});
