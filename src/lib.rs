@@ -4,12 +4,14 @@
 //!
 //! The seam that matters is [`families::Family`]: every model family implements it once, and
 //! the training loop ([`train`]), the weights format ([`weights`]), the native CLI
-//! (`src/bin/genlab.rs`) and the browser API ([`web`]) are written once against it.
+//! (`src/bin/genlab.rs`) and the browser API (`web`, wasm only) are written once against it.
 
 pub mod data;
 pub mod error;
+pub mod eval;
 pub mod families;
 pub mod latent;
+pub mod nn;
 pub mod noise;
 pub mod runtime;
 pub mod train;

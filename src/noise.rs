@@ -1,6 +1,7 @@
 //! Seeded noise made on the host, so that `sample(seed)` draws the same digits on every backend
 //! (device RNGs differ between Flex and WebGPU).
 
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -18,4 +19,9 @@ pub fn normal(seed: u64, n: usize) -> Vec<f32> {
     }
     out.truncate(n);
     out
+}
+
+/// A `[rows, cols]` tensor of standard normal draws from `seed`, made on the host.
+pub fn normal_tensor(seed: u64, [rows, cols]: [usize; 2], device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(normal(seed, rows * cols), [rows, cols]), device)
 }

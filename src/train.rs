@@ -1,35 +1,37 @@
-//! The one training loop, written against [`Family`] and step-wise so that the browser can run
+//! The one training loop, written against [`Model`] (every family, and the evaluation's
+//! classifier) and step-wise so that the browser can run
 //! it a few steps at a time between UI events, and the CLI can run it to the end.
 //!
 //! A step draws a random batch (with replacement across epochs, shuffled per epoch), prepares it
-//! for the family's [`PixelModel`] and calls [`Family::train_step`]. Losses stay on the device
+//! for the model's [`PixelModel`] and calls [`Model::train_step`]. Losses stay on the device
 //! until someone asks for them: reading back every step would stall WebGPU.
 
 use crate::data::Split;
 use crate::error::Result;
-use crate::families::{hyper, Batch, Family, PixelModel, StepLosses};
+use crate::families::{hyper, Batch, Family, Model, PixelModel, StepLosses};
 use burn::tensor::{Device, Distribution, Tensor};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-pub struct Trainer {
-    pub family: Box<dyn Family>,
+/// A model and where it is in its data: the batch order and the step count.
+pub struct Trainer<M: Model + ?Sized = dyn Family> {
+    pub model: Box<M>,
     rng: StdRng,
     order: Vec<usize>,
     cursor: usize,
     pub step: u64,
 }
 
-impl Trainer {
+impl<M: Model + ?Sized> Trainer<M> {
     /// Seeds both the batch order and the device's RNG, so a run is repeatable.
-    pub fn new(family: Box<dyn Family>, seed: u64) -> Self {
-        family.device().seed(seed);
-        Trainer { family, rng: StdRng::seed_from_u64(seed), order: vec![], cursor: 0, step: 0 }
+    pub fn new(model: Box<M>, seed: u64) -> Self {
+        model.device().seed(seed);
+        Trainer { model, rng: StdRng::seed_from_u64(seed), order: vec![], cursor: 0, step: 0 }
     }
 
     pub fn batch_size(&self) -> usize {
-        hyper::get(self.family.config(), "batch") as usize
+        hyper::get(self.model.config(), "batch") as usize
     }
 
     fn next_indices(&mut self, n_data: usize, b: usize) -> Vec<usize> {
@@ -50,10 +52,10 @@ impl Trainer {
     pub fn step(&mut self, data: &Split) -> Result<StepLosses> {
         let b = self.batch_size();
         let indices = self.next_indices(data.n, b);
-        let device = self.family.device().clone();
+        let device = self.model.device().clone();
         let (images, labels) = data.batch(&indices, &device);
-        let images = prepare(images, self.family.info().pixels, &device);
-        let losses = self.family.train_step(Batch { images, labels })?;
+        let images = prepare(images, self.model.info().pixels, &device);
+        let losses = self.model.train_step(Batch { images, labels })?;
         self.step += 1;
         Ok(losses)
     }

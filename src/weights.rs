@@ -4,20 +4,57 @@
 //!
 //! Saving reads every parameter back asynchronously ([`encode`]): `Module::into_record` reads
 //! synchronously, which panics on WebGPU in the browser.
+//!
+//! Precision: files written in the page are f32 (a download loads back bit for bit); the
+//! shipped pretrained weights are f16, half the bytes for the page to fetch and for git to
+//! keep, at a relative error of 2^-11 per weight. Loading widens f16 to f32.
 
 use crate::error::{Error, Result};
-use crate::families::Config;
+use crate::families::{hyper, Config, Given, HyperParam, Model};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::store::ModuleRecord;
-use burn::tensor::Tensor;
-use burn_pack::{Bytes, Reader, Writer};
+use burn::tensor::{f16, Tensor};
+use burn_pack::{Bytes, DType, Reader, Writer};
 
 const KEY_FAMILY: &str = "genlab.family";
 const KEY_CONFIG: &str = "genlab.config";
 
+/// How many bits a weight gets in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    F32,
+    F16,
+}
+
 /// A module's parameters, not yet read back: `(path, param id, flattened tensor, shape)`.
 pub struct Pending {
     entries: Vec<(String, u64, Tensor<1>, Vec<usize>)>,
+}
+
+impl Pending {
+    /// Another module's parameters under `prefix.` (for models made of several modules, like
+    /// a GAN's generator and discriminator).
+    pub fn merge(mut self, prefix: &str, other: Pending) -> Pending {
+        self.entries.extend(other.entries.into_iter().map(|(p, id, t, s)| (format!("{prefix}.{p}"), id, t, s)));
+        self
+    }
+
+    pub fn empty() -> Pending {
+        Pending { entries: vec![] }
+    }
+}
+
+/// What a weights file holds: the parameters, and the header saying whose and what size.
+pub struct Export {
+    pub pending: Pending,
+    pub family: &'static str,
+    pub config: Given,
+}
+
+/// A model's parameters and header, ready for [`encode`] (taken synchronously, read later).
+pub fn export(model: &dyn Model) -> Export {
+    let info = model.info();
+    Export { pending: model.weights(), family: info.name, config: hyper::show(&info.hyper, model.config()) }
 }
 
 /// Collects a module's float parameters by path, the same paths `Module::load_record` matches.
@@ -46,22 +83,22 @@ pub fn pending<M: Module>(module: &M) -> Pending {
 }
 
 /// Reads the parameters back (asynchronously) and writes a weights file.
-pub async fn encode(pending: Pending, family: &str, config: &Config) -> Result<Vec<u8>> {
-    let mut tensors = Vec::with_capacity(pending.entries.len());
-    for (path, id, t, shape) in pending.entries {
+pub async fn encode(export: Export, precision: Precision) -> Result<Vec<u8>> {
+    let mut tensors = Vec::with_capacity(export.pending.entries.len());
+    for (path, id, t, shape) in export.pending.entries {
         let values = crate::runtime::read_f32(t).await?;
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        tensors.push(burn_pack::Tensor::new(
-            path,
-            burn_pack::DType::F32,
-            shape,
-            Some(id),
-            Bytes::from_bytes_vec(bytes),
-        ));
+        // f16 holds magnitudes up to 65504: a tensor beyond that stays f32.
+        let half = precision == Precision::F16 && values.iter().all(|v| v.abs() < 65000.0);
+        let (dtype, bytes): (DType, Vec<u8>) = if half {
+            (DType::F16, values.iter().flat_map(|v| f16::from_f32(*v).to_le_bytes()).collect())
+        } else {
+            (DType::F32, values.iter().flat_map(|v| v.to_le_bytes()).collect())
+        };
+        tensors.push(burn_pack::Tensor::new(path, dtype, shape, Some(id), Bytes::from_bytes_vec(bytes)));
     }
-    let config_json = serde_json::to_string(config).expect("a map of numbers serialises");
+    let config_json = serde_json::to_string(&export.config).expect("a map of values serialises");
     let bytes = Writer::new(tensors)
-        .with_metadata(KEY_FAMILY, family)
+        .with_metadata(KEY_FAMILY, export.family)
         .with_metadata(KEY_CONFIG, &config_json)
         .into_bytes()
         .map_err(|e| Error::Weights(format!("cannot write burnpack: {e}")))?;
@@ -71,32 +108,58 @@ pub async fn encode(pending: Pending, family: &str, config: &Config) -> Result<V
 /// A decoded weights file.
 pub struct WeightsFile {
     pub family: String,
-    pub config: serde_json::Map<String, serde_json::Value>,
+    given: Given,
     pub record: ModuleRecord,
 }
 
-/// Parses a weights file; refuses files that are not burnpack or were not written by GenLab.
-pub fn decode(bytes: Vec<u8>) -> Result<WeightsFile> {
-    let not_burnpack = |e: &dyn std::fmt::Display| {
-        Error::Weights(format!("this is not a burnpack weights file ({e})"))
-    };
-    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.clone())).map_err(|e| not_burnpack(&e))?;
+impl WeightsFile {
+    /// The file's hyper-parameters, checked against the family's declarations.
+    pub fn config(&self, declared: &[HyperParam]) -> Result<Config> {
+        hyper::validate("hyper-parameter", declared, &self.given)
+            .map_err(|e| Error::Weights(format!("the file's hyper-parameters are invalid: {e}")))
+    }
+}
+
+/// Parses a weights file; refuses files that are not burnpack, were not written by GenLab, or
+/// (with `expected`) hold another family's weights.
+pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
+    let not_burnpack = |e: &dyn std::fmt::Display| Error::Weights(format!("this is not a burnpack weights file ({e})"));
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| not_burnpack(&e))?;
     let meta = reader.metadata();
     let family = meta
         .get(KEY_FAMILY)
         .ok_or_else(|| Error::Weights("this burnpack file was not written by GenLab (no family recorded)".into()))?
         .clone();
-    let config: serde_json::Map<String, serde_json::Value> = meta
+    if let Some(expected) = expected {
+        if family != expected {
+            return Err(Error::Weights(format!("this file holds '{family}' weights, not '{expected}' weights")));
+        }
+    }
+    let given: Given = meta
         .get(KEY_CONFIG)
         .and_then(|c| serde_json::from_str(c).ok())
         .ok_or_else(|| Error::Weights("the file's hyper-parameters are missing or unreadable".into()))?;
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| not_burnpack(&e))?;
-    Ok(WeightsFile { family, config, record })
+    // Widen f16 to f32 and hand Burn an all-f32 burnpack: the model's parameters stay f32.
+    let mut tensors = vec![];
+    for t in reader.into_tensors().map_err(|e| not_burnpack(&e))? {
+        let (name, dtype, shape, id, data) = t.into_parts().map_err(|e| not_burnpack(&e))?;
+        let data = match dtype {
+            DType::F32 => data,
+            DType::F16 => Bytes::from_bytes_vec(
+                data.chunks_exact(2).flat_map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes()).collect(),
+            ),
+            other => return Err(Error::Weights(format!("tensor '{name}' has type {other:?}; GenLab files hold f32 or f16"))),
+        };
+        tensors.push(burn_pack::Tensor::new(name, DType::F32, shape, id, data));
+    }
+    let widened = Writer::new(tensors).into_bytes().map_err(|e| not_burnpack(&e))?;
+    let record = ModuleRecord::from_bytes(widened).map_err(|e| not_burnpack(&e))?;
+    Ok(WeightsFile { family, given, record })
 }
 
 /// Applies a record to a module, turning a mismatch into a clear error.
 pub fn apply<M: Module>(module: M, record: ModuleRecord) -> Result<M> {
-    module.try_load_record(record).map_err(|e| {
-        Error::Weights(format!("the file does not fit this model (other sizes?): {e}"))
-    })
+    module
+        .try_load_record(record)
+        .map_err(|e| Error::Weights(format!("the file does not fit this model (other sizes?): {e}")))
 }

@@ -4,11 +4,13 @@
 mod common;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use genlab::families::vae::{bernoulli_nll, kl_to_standard_normal, neg_elbo_terms, VaeModel};
-use genlab::families::{self, Family, SampleOptions};
+use genlab::families::vae::{kl_to_standard_normal, neg_elbo_terms, VaeModel};
+use genlab::families::{self, hyper, Family, SampleOptions};
+use genlab::nn::bernoulli_nll;
 use genlab::runtime::{block_on, read_f32, read_scalars};
 use genlab::train::Trainer;
-use genlab::{latent, weights, Error};
+use genlab::weights::{self, Export, Precision};
+use genlab::{latent, Error};
 
 fn params(kv: &[(&str, f64)]) -> serde_json::Map<String, serde_json::Value> {
     kv.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect()
@@ -81,10 +83,10 @@ fn reconstruction_term_is_the_bernoulli_negative_log_likelihood() {
 #[test]
 fn sampling_gives_images_in_unit_range_and_is_seeded() {
     let vae = small_vae(3);
-    let opts = SampleOptions { n: 5, seed: 9, labels: None };
+    let opts = SampleOptions::new(5, 9);
     let a = read(vae.sample(&opts).unwrap());
     let b = read(vae.sample(&opts).unwrap());
-    let c = read(vae.sample(&SampleOptions { seed: 10, ..opts }).unwrap());
+    let c = read(vae.sample(&SampleOptions::new(5, 10)).unwrap());
     assert_eq!(a.len(), 5 * 784);
     assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
     assert_eq!(a, b, "the same seed draws the same digits");
@@ -109,11 +111,20 @@ fn a_few_training_steps_lower_the_loss() {
 #[test]
 fn weights_round_trip_through_a_file() {
     let vae = small_vae(5);
-    let bytes = block_on(weights::encode(vae.weights(), "vae", vae.config())).unwrap();
+    let opts = SampleOptions::new(3, 2);
+    let original = read(vae.sample(&opts).unwrap());
+    // f32: bit for bit.
+    let bytes = block_on(weights::encode(weights::export(vae.as_ref()), Precision::F32)).unwrap();
     let loaded = families::load(Some("vae"), bytes, &Device::flex()).unwrap();
     assert_eq!(loaded.config(), vae.config());
-    let opts = SampleOptions { n: 3, seed: 2, labels: None };
-    assert_eq!(read(vae.sample(&opts).unwrap()), read(loaded.sample(&opts).unwrap()));
+    assert_eq!(original, read(loaded.sample(&opts).unwrap()));
+    // f16 (the shipped files): half the bytes, the same digits to within a grey level.
+    let f32_len = block_on(weights::encode(weights::export(vae.as_ref()), Precision::F32)).unwrap().len();
+    let half = block_on(weights::encode(weights::export(vae.as_ref()), Precision::F16)).unwrap();
+    assert!(half.len() < f32_len * 6 / 10, "{} vs {f32_len} bytes", half.len());
+    let loaded = families::load(Some("vae"), half, &Device::flex()).unwrap();
+    let diff = original.iter().zip(read(loaded.sample(&opts).unwrap())).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert!(diff > 0.0 && diff < 2e-2, "max |f32 - f16| = {diff}");
 }
 
 fn weights_error(r: Result<Box<dyn Family>, Error>) -> String {
@@ -131,19 +142,25 @@ fn bad_weights_files_are_refused_clearly() {
     assert!(m.contains("not a burnpack"), "{m}");
 
     let vae = small_vae(5);
-    let good = block_on(weights::encode(vae.weights(), "vae", vae.config())).unwrap();
+    let export = |family: &'static str, config: &genlab::families::Config| Export {
+        pending: vae.weights(),
+        family,
+        config: hyper::show(&vae.info().hyper, config),
+    };
+    let encode = |e: Export| block_on(weights::encode(e, Precision::F32)).unwrap();
+    let good = encode(export("vae", vae.config()));
     let m = weights_error(families::load(Some("vae"), good[..good.len() / 2].to_vec(), &device));
     assert!(m.contains("burnpack"), "{m}");
 
     // Another family's file: the same bytes, labelled as something else.
-    let other = block_on(weights::encode(vae.weights(), "gan", vae.config())).unwrap();
+    let other = encode(export("gan", vae.config()));
     let m = weights_error(families::load(Some("vae"), other, &device));
     assert!(m.contains("'gan'") && m.contains("not 'vae'"), "{m}");
 
     // Other sizes: tensors of a latent-4 model under a header claiming latent 8.
     let mut lying = vae.config().clone();
     lying.insert("latent".into(), 8.0);
-    let bytes = block_on(weights::encode(vae.weights(), "vae", &lying)).unwrap();
+    let bytes = encode(export("vae", &lying));
     let m = weights_error(families::load(Some("vae"), bytes, &device));
     assert!(m.contains("does not fit") && m.contains("shape"), "{m}");
 }

@@ -3,7 +3,10 @@
 
 use super::idx;
 use crate::error::{Error, Result};
+use crate::families::PixelModel;
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
 pub const IMAGE_SIDE: usize = 28;
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
@@ -69,6 +72,24 @@ impl Split {
             Tensor::from_data(TensorData::new(pixels, [indices.len(), IMAGE_PIXELS]), device),
             Tensor::from_data(TensorData::new(labels, [indices.len()]), device),
         )
+    }
+
+    /// The digits at `indices` as a `[b, 784]` tensor prepared for `pixels`: binarised on the
+    /// host from `seed` (pixel i is 1 with probability equal to its intensity), so that an
+    /// evaluation scores the same bits on every backend and every run.
+    pub fn batch_prepared(&self, indices: &[usize], pixels: PixelModel, seed: u64, device: &Device) -> Tensor<2> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut values = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
+        for &i in indices {
+            for &p in &self.images[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS] {
+                let v = p as f32 / 255.0;
+                values.push(match pixels {
+                    PixelModel::Continuous => v,
+                    PixelModel::Binarized => (rng.random::<f32>() < v) as u8 as f32,
+                });
+            }
+        }
+        Tensor::from_data(TensorData::new(values, [indices.len(), IMAGE_PIXELS]), device)
     }
 
     /// The first `n` digits (or all of them): a smaller split for quick evaluation.

@@ -1,5 +1,6 @@
-//! Hyper-parameters: declared by each family with defaults and ranges (the page renders its
-//! controls from these), validated in one place for the CLI, the JS API and weights files.
+//! Declared settings: each family lists its hyper-parameters (and its sampler's settings) with
+//! defaults and ranges; the page renders its controls from these, and they are validated in one
+//! place for the CLI, the JS API and weights files.
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -14,6 +15,8 @@ pub enum ParamKind {
     Float,
     /// A positive real number best set on a log scale (learning rates).
     LogFloat,
+    /// One of [`HyperParam::choices`], stored as its index and written as its name.
+    Choice,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -27,69 +30,132 @@ pub struct HyperParam {
     pub max: f64,
     /// Changing it changes the network's shape, so it needs a fresh model.
     pub architecture: bool,
+    /// The names a [`ParamKind::Choice`] takes (empty for numbers).
+    pub choices: &'static [&'static str],
 }
 
-/// Validated hyper-parameters, by key.
+impl HyperParam {
+    const fn number(kind: ParamKind, key: &'static str, label: &'static str, help: &'static str, default: f64, min: f64, max: f64) -> Self {
+        HyperParam { key, label, help, kind, default, min, max, architecture: false, choices: &[] }
+    }
+
+    pub const fn int(key: &'static str, label: &'static str, help: &'static str, default: f64, min: f64, max: f64) -> Self {
+        Self::number(ParamKind::Int, key, label, help, default, min, max)
+    }
+
+    pub const fn float(key: &'static str, label: &'static str, help: &'static str, default: f64, min: f64, max: f64) -> Self {
+        Self::number(ParamKind::Float, key, label, help, default, min, max)
+    }
+
+    pub const fn log_float(key: &'static str, label: &'static str, help: &'static str, default: f64, min: f64, max: f64) -> Self {
+        Self::number(ParamKind::LogFloat, key, label, help, default, min, max)
+    }
+
+    /// One of `choices`, `default` being the index of the default one.
+    pub const fn choice(key: &'static str, label: &'static str, help: &'static str, choices: &'static [&'static str], default: usize) -> Self {
+        HyperParam {
+            key,
+            label,
+            help,
+            kind: ParamKind::Choice,
+            default: default as f64,
+            min: 0.0,
+            max: (choices.len() - 1) as f64,
+            architecture: false,
+            choices,
+        }
+    }
+
+    /// Marks a parameter that shapes the network (it cannot change under a trained model).
+    pub const fn architecture(mut self) -> Self {
+        self.architecture = true;
+        self
+    }
+
+    /// Reads one given value: a number, or for a choice its name.
+    fn parse(&self, v: &serde_json::Value) -> Result<f64> {
+        if self.kind == ParamKind::Choice {
+            if let Some(name) = v.as_str() {
+                return self.choices.iter().position(|c| *c == name).map(|i| i as f64).ok_or_else(|| {
+                    Error::Param(format!("'{}' = '{name}' is not one of {}", self.key, self.choices.join(", ")))
+                });
+            }
+        }
+        let x = v.as_f64().ok_or_else(|| {
+            let expect = if self.kind == ParamKind::Choice { format!("one of {}", self.choices.join(", ")) } else { "a number".into() };
+            Error::Param(format!("'{}' must be {expect}, got {v}", self.key))
+        })?;
+        if !x.is_finite() || x < self.min || x > self.max {
+            return Err(Error::Param(format!("'{}' = {x} is out of range [{}, {}]", self.key, self.min, self.max)));
+        }
+        if matches!(self.kind, ParamKind::Int | ParamKind::Choice) && x.fract() != 0.0 {
+            return Err(Error::Param(format!("'{}' must be a whole number, got {x}", self.key)));
+        }
+        Ok(x)
+    }
+
+    /// A stored value as the user writes it: a choice by name, a number as itself.
+    fn show(&self, x: f64) -> serde_json::Value {
+        match self.kind {
+            ParamKind::Choice => serde_json::json!(self.choices.get(x as usize).copied().unwrap_or("?")),
+            ParamKind::Int => serde_json::json!(x as i64),
+            _ => serde_json::json!(x),
+        }
+    }
+}
+
+/// Validated values, by key (a choice as its index).
 pub type Config = BTreeMap<String, f64>;
 
-/// Reads a config value the family declared (validation put every key in).
+/// A JSON object of given values, as the JS API and weights files carry them.
+pub type Given = serde_json::Map<String, serde_json::Value>;
+
+/// Reads a value the family declared (validation put every key in).
 pub fn get(config: &Config, key: &str) -> f64 {
     config[key]
 }
 
-/// Checks `given` against `declared`: unknown keys, non-numbers, non-integers and values out
-/// of range are refused with a message naming the parameter and its range.
-pub fn validate(declared: &[HyperParam], given: &serde_json::Map<String, serde_json::Value>) -> Result<Config> {
+/// `config[key]`, or the declared default where a caller left it out.
+pub fn get_or_default(declared: &[HyperParam], config: &Config, key: &str) -> f64 {
+    config.get(key).copied().unwrap_or_else(|| {
+        declared.iter().find(|h| h.key == key).map(|h| h.default).unwrap_or_else(|| panic!("'{key}' is not declared"))
+    })
+}
+
+/// Checks `given` against `declared`: unknown keys, non-numbers, unknown choices, non-integers
+/// and values out of range are refused with a message naming the parameter and its range.
+/// Missing keys take their defaults. `what` names them in messages ("hyper-parameter").
+pub fn validate(what: &str, declared: &[HyperParam], given: &Given) -> Result<Config> {
     for key in given.keys() {
         if !declared.iter().any(|h| h.key == key) {
             let known: Vec<_> = declared.iter().map(|h| h.key).collect();
-            return Err(Error::Param(format!("unknown hyper-parameter '{key}' (known: {})", known.join(", "))));
+            let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+            return Err(Error::Param(format!("unknown {what} '{key}' (known: {known})")));
         }
     }
     let mut config = Config::new();
     for h in declared {
         let v = match given.get(h.key) {
             None | Some(serde_json::Value::Null) => h.default,
-            Some(v) => v.as_f64().ok_or_else(|| {
-                Error::Param(format!("'{}' must be a number, got {v}", h.key))
-            })?,
+            Some(v) => h.parse(v)?,
         };
-        if !v.is_finite() || v < h.min || v > h.max {
-            return Err(Error::Param(format!(
-                "'{}' = {v} is out of range [{}, {}]",
-                h.key, h.min, h.max
-            )));
-        }
-        if h.kind == ParamKind::Int && v.fract() != 0.0 {
-            return Err(Error::Param(format!("'{}' must be a whole number, got {v}", h.key)));
-        }
         config.insert(h.key.to_string(), v);
     }
     Ok(config)
 }
 
+/// The values as the user writes them (choices by name): for the JS API and weights files.
+pub fn show(declared: &[HyperParam], config: &Config) -> Given {
+    declared
+        .iter()
+        .filter_map(|h| config.get(h.key).map(|&v| (h.key.to_string(), h.show(v))))
+        .collect()
+}
+
 /// The two hyper-parameters every trainable family has: Adam's learning rate and the batch size.
 pub fn common(lr: f64, batch: f64) -> [HyperParam; 2] {
     [
-        HyperParam {
-            key: "lr",
-            label: "learning rate",
-            help: "Adam step size",
-            kind: ParamKind::LogFloat,
-            default: lr,
-            min: 1e-5,
-            max: 1e-1,
-            architecture: false,
-        },
-        HyperParam {
-            key: "batch",
-            label: "batch size",
-            help: "digits per training step",
-            kind: ParamKind::Int,
-            default: batch,
-            min: 8.0,
-            max: 512.0,
-            architecture: false,
-        },
+        HyperParam::log_float("lr", "learning rate", "Adam step size", lr, 1e-5, 1e-1),
+        HyperParam::int("batch", "batch size", "digits per training step", batch, 8.0, 512.0),
     ]
 }

@@ -2,13 +2,18 @@
 //!
 //! Adding a family means: a module here, one line in [`REGISTRY`], a weights file made by
 //! `./build.sh train NAME`, and a view in `www/js/views/`. The training loop, the CLI, the
-//! browser API and the tests loop over the registry and need no change.
+//! evaluation, the browser API and the tests loop over the registry and need no change.
 //!
-//! The trait is shaped for every family we plan, not just the first:
-//! - `sample` for all; `trajectory` for step-through samplers (diffusion, Gibbs chains of an RBM);
-//! - `log_likelihood` either a bound (VAE's ELBO) or exact (PixelCNN, NICE/RealNVP flows);
-//! - `latent` for encoders/decoders (VAE, GAN generators, latent diffusion);
-//! - `labels` in [`SampleOptions`] for class-conditional families (cGAN, guided diffusion).
+//! Two traits, because not everything we train generates digits:
+//! - [`Model`]: anything the one training loop trains and the weights format saves (the
+//!   families, and the evaluation's classifier judge);
+//! - [`Family`]: a generative model. `sample` for all; the rest are optional capabilities,
+//!   declared in [`Capabilities`] so views and tests never guess:
+//!   `trajectory` for step-through samplers (diffusion's reverse chain, an RBM's Gibbs chain),
+//!   `log_likelihood` as a bound (VAE) or exact (naive Bayes, PixelCNN, NICE/RealNVP),
+//!   `latent` for decoders of a code space (VAE, GAN generators, latent diffusion),
+//!   `classify` for models that also classify by Bayes' rule, and labels in
+//!   [`SampleOptions`] for class-conditional families (cGAN, guided diffusion).
 //!
 //! Methods return lazy tensors, never host values: the caller reads them back with
 //! [`crate::runtime`], which is async so the same code runs on WebGPU in the browser.
@@ -22,9 +27,9 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Device, Int, Tensor};
 use serde::Serialize;
 
-pub use hyper::{Config, HyperParam, ParamKind};
+pub use hyper::{Config, Given, HyperParam, ParamKind};
 
-/// Where a family comes from.
+/// Where a model comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Paper {
     pub title: &'static str,
@@ -33,7 +38,8 @@ pub struct Paper {
     pub url: &'static str,
 }
 
-/// How a family models pixels, which decides how training batches are prepared.
+/// How a model sees pixels, which decides how training batches are prepared and what its
+/// likelihood is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PixelModel {
@@ -50,7 +56,7 @@ pub enum PixelModel {
 pub enum Likelihood {
     /// A lower bound on log p(x) (the VAE's ELBO).
     Bound,
-    /// log p(x) itself (autoregressive models, flows, naive Bayes).
+    /// log p(x) itself (naive Bayes, autoregressive models, flows).
     Exact,
 }
 
@@ -61,17 +67,20 @@ pub struct Capabilities {
     pub trajectory: bool,
     pub likelihood: Option<Likelihood>,
     pub latent: bool,
+    /// The latent space has an encoder too (images to codes), not only a decoder.
+    pub encoder: bool,
     pub conditional: bool,
+    pub classify: bool,
 }
 
-/// A named scalar the training loop reports (its key appears in [`StepLosses`]).
+/// A named scalar the training loop reports (its key appears in [`StepLosses`] order).
 #[derive(Debug, Clone, Serialize)]
 pub struct LossInfo {
     pub key: &'static str,
     pub label: &'static str,
 }
 
-/// What a family is: everything the page needs to draw its controls.
+/// What a model is: everything the page needs to draw its controls.
 #[derive(Debug, Clone, Serialize)]
 pub struct FamilyInfo {
     pub name: &'static str,
@@ -79,12 +88,17 @@ pub struct FamilyInfo {
     pub description: &'static str,
     pub paper: Paper,
     pub pixels: PixelModel,
+    /// Hyper-parameters of the model and its training.
     pub hyper: Vec<HyperParam>,
+    /// Settings of the sampler (steps, eta, guidance, ...), given per `sample` call.
+    pub sampling: Vec<HyperParam>,
     pub capabilities: Capabilities,
     pub losses: Vec<LossInfo>,
+    /// Training steps of the shipped weights (`./build.sh train NAME` runs this many).
+    pub train_steps: u64,
 }
 
-/// A training batch on the family's device, already prepared for its [`PixelModel`].
+/// A training batch on the model's device, already prepared for its [`PixelModel`].
 pub struct Batch {
     pub images: Tensor<2>,
     pub labels: Tensor<1, Int>,
@@ -93,41 +107,122 @@ pub struct Batch {
 /// The named losses of one training step, as lazy scalars in [`FamilyInfo::losses`] order.
 pub type StepLosses = Vec<Tensor<1>>;
 
-/// How to sample.
+/// How to sample: how many, from which seed, of which classes, with which sampler settings.
 #[derive(Debug, Clone, Default)]
 pub struct SampleOptions {
     pub n: usize,
     pub seed: u64,
-    /// Class labels for conditional families (one per sample); `None` samples unconditionally.
+    /// One class label per sample for conditional families; `None` samples unconditionally.
     pub labels: Option<Vec<u8>>,
+    /// Values of the family's declared [`FamilyInfo::sampling`]; missing ones take defaults.
+    pub settings: Config,
 }
 
-/// Encoders and decoders, for latent-space views.
+impl SampleOptions {
+    pub fn new(n: usize, seed: u64) -> Self {
+        SampleOptions { n, seed, ..Default::default() }
+    }
+
+    /// Checked options from the outside (JS API, CLI): `n` in range, labels only for a
+    /// conditional family and only digits, settings against the family's declarations.
+    pub fn checked(info: &FamilyInfo, n: usize, seed: u64, labels: Option<Vec<u8>>, settings: &Given) -> Result<Self> {
+        if n == 0 || n > MAX_SAMPLES {
+            return Err(Error::Param(format!("n = {n} is out of range [1, {MAX_SAMPLES}]")));
+        }
+        if let Some(labels) = &labels {
+            if !info.capabilities.conditional {
+                return Err(Error::Param(format!("'{}' is not class-conditional: it takes no label", info.name)));
+            }
+            if labels.len() != n {
+                return Err(Error::Param(format!("{} labels for {n} samples", labels.len())));
+            }
+            if let Some(bad) = labels.iter().find(|&&l| l > 9) {
+                return Err(Error::Param(format!("label = {bad} is out of range [0, 9]")));
+            }
+        }
+        let settings = hyper::validate("sampler setting", &info.sampling, settings)?;
+        Ok(SampleOptions { n, seed, labels, settings })
+    }
+
+    /// A sampler setting, or its declared default.
+    pub fn setting(&self, info: &FamilyInfo, key: &str) -> f64 {
+        hyper::get_or_default(&info.sampling, &self.settings, key)
+    }
+}
+
+/// The most images one call may ask for.
+pub const MAX_SAMPLES: usize = 1024;
+
+/// One stored state of a step-by-step sampler.
+pub struct Frame {
+    /// The sampler's time index: a diffusion timestep t, a Gibbs sweep.
+    pub t: usize,
+    /// The state, `[n, 784]` in [0, 1].
+    pub x: Tensor<2>,
+    /// The model's guess at the final image from this state (diffusion's predicted x_0).
+    pub x0: Option<Tensor<2>>,
+}
+
+/// A space of codes that decode to digits, for latent-space views.
 pub trait Latent {
     fn latent_dim(&self) -> usize;
-    /// The code of each image: `[b, 784]` -> `[b, d]` (the posterior mean for a VAE).
-    fn encode(&self, x: Tensor<2>) -> Tensor<2>;
-    /// Images from codes: `[b, d]` -> `[b, 784]` in [0, 1].
-    fn decode(&self, z: Tensor<2>) -> Tensor<2>;
+    /// Images from codes: `[b, d]` -> `[b, 784]` in [0, 1] (with one label per code for a
+    /// conditional family).
+    fn decode(&self, z: Tensor<2>, labels: Option<&[u8]>) -> Result<Tensor<2>>;
+    /// The code of each image, `[b, 784]` -> `[b, d]`, where the family has an encoder (the
+    /// posterior mean for a VAE); `None` for generators without one (GANs).
+    fn encode(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
+        None
+    }
 }
 
-/// One model family. Object-safe, so the registry hands out `Box<dyn Family>`.
-pub trait Family {
+/// Anything the one training loop trains and the weights format saves.
+pub trait Model {
     fn info(&self) -> FamilyInfo;
     /// The hyper-parameters this instance was built with.
     fn config(&self) -> &Config;
     fn config_mut(&mut self) -> &mut Config;
+    /// The device it trains on (an autodiff device).
     fn device(&self) -> &Device;
     /// One optimisation step on `batch`; returns the losses named in `info().losses`.
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses>;
+    /// The parameters, lazily, for [`weights::encode`].
+    fn weights(&self) -> Pending;
+    /// Replaces the parameters with a record's; fails on any missing or mis-shaped tensor.
+    fn load_record(&mut self, record: ModuleRecord) -> Result<()>;
+
+    /// Changes hyper-parameters that leave the network's shape alone (learning rate, batch
+    /// size, loss weights) in place; refuses architecture ones, which need a fresh model.
+    fn set_params(&mut self, params: &Given) -> Result<Config> {
+        let info = self.info();
+        let mut merged = hyper::show(&info.hyper, self.config());
+        for (key, value) in params {
+            if let Some(h) = info.hyper.iter().find(|h| h.key == key && h.architecture) {
+                let now = merged.get(key).cloned();
+                if Some(value) != now.as_ref() && value.as_f64() != now.as_ref().and_then(|v| v.as_f64()) {
+                    return Err(Error::Param(format!("'{}' changes the network's shape: reset the model to apply it", h.key)));
+                }
+            }
+            merged.insert(key.clone(), value.clone());
+        }
+        let config = hyper::validate("hyper-parameter", &info.hyper, &merged)?;
+        *self.config_mut() = config.clone();
+        Ok(config)
+    }
+}
+
+/// One generative model family. Object-safe, so the registry hands out `Box<dyn Family>`.
+pub trait Family: Model {
     /// `n` images as `[n, 784]` in [0, 1].
     fn sample(&self, options: &SampleOptions) -> Result<Tensor<2>>;
-    /// Intermediate states of the sampler, first to last, each `[n, 784]` in [0, 1].
-    fn trajectory(&self, _options: &SampleOptions) -> Option<Result<Vec<Tensor<2>>>> {
+    /// Up to `frames` states of the sampler, first to last, the last being the samples.
+    fn trajectory(&self, _options: &SampleOptions, _frames: usize) -> Option<Result<Vec<Frame>>> {
         None
     }
-    /// log p(x) in nats per image (or its lower bound), for images prepared per [`PixelModel`].
-    fn log_likelihood(&self, _x: Tensor<2>) -> Option<Tensor<1>> {
+    /// log p(x) in nats per image, or a lower bound on it, for images prepared per
+    /// [`PixelModel`]. A bound may tighten with `samples` importance samples (1 gives the
+    /// family's basic bound, the ELBO for a VAE); exact likelihoods ignore it.
+    fn log_likelihood(&self, _x: Tensor<2>, _samples: usize) -> Option<Tensor<1>> {
         None
     }
     fn latent(&self) -> Option<&dyn Latent> {
@@ -137,26 +232,9 @@ pub trait Family {
     fn reconstruct(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
         None
     }
-    /// The parameters, lazily, for [`weights::encode`].
-    fn weights(&self) -> Pending;
-    /// Replaces the parameters with a record's; fails on any missing or mis-shaped tensor.
-    fn load_record(&mut self, record: ModuleRecord) -> Result<()>;
-
-    /// Changes hyper-parameters that leave the network's shape alone (learning rate, batch
-    /// size, loss weights) in place; refuses architecture ones, which need a fresh model.
-    fn set_params(&mut self, params: &serde_json::Map<String, serde_json::Value>) -> Result<Config> {
-        let info = self.info();
-        let mut merged: serde_json::Map<String, serde_json::Value> =
-            self.config().iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
-        for (key, value) in params {
-            if info.hyper.iter().any(|h| h.key == key && h.architecture) && value.as_f64() != merged.get(key).and_then(|v| v.as_f64()) {
-                return Err(Error::Param(format!("'{key}' changes the network's shape: reset the model to apply it")));
-            }
-            merged.insert(key.clone(), value.clone());
-        }
-        let config = hyper::validate(&info.hyper, &merged)?;
-        *self.config_mut() = config.clone();
-        Ok(config)
+    /// log p(class | x) by Bayes' rule, `[b, 10]`, for images in [0, 1].
+    fn classify(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
+        None
     }
 }
 
@@ -180,29 +258,23 @@ fn find(name: &str) -> Result<&'static Registration> {
     })
 }
 
+pub fn info(name: &str) -> Result<FamilyInfo> {
+    Ok((find(name)?.info)())
+}
+
 /// Builds a freshly initialised family from (possibly partial) hyper-parameters, validated
 /// against its declared ranges; missing ones take their defaults.
-pub fn create(name: &str, params: &serde_json::Map<String, serde_json::Value>, device: &Device) -> Result<Box<dyn Family>> {
+pub fn create(name: &str, params: &Given, device: &Device) -> Result<Box<dyn Family>> {
     let reg = find(name)?;
-    let config = hyper::validate(&(reg.info)().hyper, params)?;
+    let config = hyper::validate("hyper-parameter", &(reg.info)().hyper, params)?;
     Ok((reg.create)(&config, device))
 }
 
 /// Builds a family from a weights file, checking it is the family the caller expects.
 pub fn load(expected: Option<&str>, bytes: Vec<u8>, device: &Device) -> Result<Box<dyn Family>> {
-    let file = weights::decode(bytes)?;
-    if let Some(expected) = expected {
-        if file.family != expected {
-            return Err(Error::Weights(format!(
-                "this file holds '{}' weights, not '{expected}' weights",
-                file.family
-            )));
-        }
-    }
+    let file = weights::decode(bytes, expected)?;
     let reg = find(&file.family)?;
-    let config = hyper::validate(&(reg.info)().hyper, &file.config)
-        .map_err(|e| Error::Weights(format!("the file's hyper-parameters are invalid: {e}")))?;
-    let mut family = (reg.create)(&config, device);
+    let mut family = (reg.create)(&file.config(&(reg.info)().hyper)?, device);
     family.load_record(file.record)?;
     Ok(family)
 }

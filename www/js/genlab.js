@@ -37,11 +37,12 @@ const U32_MAX = 0xffffffff;
  * @property {string} key
  * @property {string} label
  * @property {string} help
- * @property {'int'|'float'|'log-float'} kind
+ * @property {'int'|'float'|'log-float'|'choice'} kind
  * @property {number} default
  * @property {number} min
  * @property {number} max
  * @property {boolean} architecture  changing it changes the network's shape (needs training from scratch)
+ * @property {string[]} choices  the names a 'choice' takes (its value is one of them)
  */
 
 /**
@@ -51,9 +52,11 @@ const U32_MAX = 0xffffffff;
  * @property {string} description
  * @property {{title: string, authors: string, year: number, url: string}} paper
  * @property {'binarized'|'continuous'} pixels
- * @property {HyperParam[]} hyper
- * @property {{trainable: boolean, trajectory: boolean, likelihood: 'bound'|'exact'|null, latent: boolean, conditional: boolean}} capabilities
+ * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
+ * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
+ * @property {{trainable: boolean, trajectory: boolean, likelihood: 'bound'|'exact'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean}} capabilities
  * @property {{key: string, label: string}[]} losses
+ * @property {number} train_steps  training steps of the shipped weights
  */
 
 /**
@@ -78,6 +81,19 @@ function paramError(msg) {
 function checkInt(name, v, min, max) {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw paramError(`${name} must be a whole number, got ${v}`);
   if (v < min || v > max) throw paramError(`${name} = ${v} is out of range [${min}, ${max}]`);
+  return v;
+}
+
+/** Checks one value against its declaration (a hyper-parameter or a sampler setting). */
+function checkParam(h, v) {
+  if (h.kind === 'choice') {
+    if (typeof v === 'string' && h.choices.includes(v)) return v;
+    if (Number.isInteger(v) && v >= 0 && v < h.choices.length) return v;
+    throw paramError(`'${h.key}' = ${JSON.stringify(v)} is not one of ${h.choices.join(', ')}`);
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw paramError(`'${h.key}' must be a number, got ${v}`);
+  if (v < h.min || v > h.max) throw paramError(`'${h.key}' = ${v} is out of range [${h.min}, ${h.max}]`);
+  if (h.kind === 'int' && !Number.isInteger(v)) throw paramError(`'${h.key}' must be a whole number, got ${v}`);
   return v;
 }
 
@@ -458,17 +474,54 @@ export class GenLab extends Emitter {
   /**
    * Draws `n` samples from `family`'s current model (its pretrained weights unless other
    * weights were loaded or trained). The same seed gives the same images.
+   *
+   * Conditional families (`capabilities.conditional`) take a `label` (0-9, for every sample)
+   * or `labels` (one per sample); without either they sample unconditionally where the
+   * family can. Any other option is one of the family's sampler settings, declared in
+   * `family(name).sampling` with its default and range (e.g. `steps`, `eta`, `guidance`).
+   *
    * @param {string} family
-   * @param {{n?: number, seed?: number}} [options]  n in 1..1024, seed a whole number >= 0
-   * @returns {Promise<Images>}
+   * @param {{n?: number, seed?: number, label?: number, labels?: number[]} & Object<string, number|string>} [options]
+   *   n in 1..1024, seed a whole number >= 0
+   * @returns {Promise<Images & {labels?: Uint8Array}>}
    */
-  async sample(family, { n = 16, seed = 0 } = {}) {
-    this._info(family);
+  async sample(family, { n = 16, seed = 0, label, labels, ...settings } = {}) {
+    const info = this._info(family);
     checkInt('n', n, 1, MAX_SAMPLES);
     checkInt('seed', seed, 0, U32_MAX);
+    labels = this._labels(info, n, label, labels);
+    this._checkSettings(info, settings);
     this._touch(family);
-    const pixels = await this._call('sample', { family, n, seed });
-    return { width: WIDTH, height: HEIGHT, n, pixels };
+    const pixels = await this._call('sample', { family, n, seed, labels, settings });
+    const out = { width: WIDTH, height: HEIGHT, n, pixels };
+    if (labels) out.labels = labels;
+    return out;
+  }
+
+  /** One label per sample from `label` or `labels`, checked; undefined for none. */
+  _labels(info, n, label, labels) {
+    if (label === undefined && labels === undefined) return undefined;
+    if (!info.capabilities.conditional) throw paramError(`'${info.name}' is not class-conditional: it takes no label`);
+    if (label !== undefined && labels !== undefined) throw paramError('give label or labels, not both');
+    if (label !== undefined) {
+      checkInt('label', label, 0, 9);
+      return new Uint8Array(n).fill(label);
+    }
+    if (!(Array.isArray(labels) || ArrayBuffer.isView(labels)) || labels.length !== n) throw paramError(`labels must be an array of n = ${n} digits`);
+    labels.forEach((l) => checkInt('label', l, 0, 9));
+    return Uint8Array.from(labels);
+  }
+
+  /** Sampler settings against the family's declarations (the worker checks them again). */
+  _checkSettings(info, settings) {
+    for (const [key, v] of Object.entries(settings)) {
+      const h = info.sampling.find((x) => x.key === key);
+      if (!h) {
+        const known = ['n', 'seed', ...(info.capabilities.conditional ? ['label', 'labels'] : []), ...info.sampling.map((x) => x.key)];
+        throw paramError(`unknown sampling option '${key}' for '${info.name}' (known: ${known.join(', ')})`);
+      }
+      checkParam(h, v);
+    }
   }
 
   /**
@@ -532,18 +585,19 @@ export class GenLab extends Emitter {
   }
 
   /**
-   * Mean log-likelihood over the first n test digits (a lower bound for families whose
-   * capabilities.likelihood is 'bound').
+   * Mean log-likelihood over the first n test digits, or a lower bound on it for families
+   * whose `capabilities.likelihood` is 'bound' (the VAE's ELBO). Binarised families score
+   * test digits binarised with a fixed seed, the same on every backend.
    * @param {string} family
-   * @param {{n?: number}} [options]  n in 1..1024
-   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact'|null}>}
+   * @param {{n?: number}} [options]  n in 1..10000
+   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact', samples: number, pixels: 'binarized'|'continuous'}>}
    */
   async likelihood(family, { n = 500 } = {}) {
     const info = this._info(family);
-    checkInt('n', n, 1, MAX_SAMPLES);
+    if (!info.capabilities.likelihood) throw new Error(`'${family}' has no likelihood`);
+    checkInt('n', n, 1, 10000);
     this._touch(family);
-    const r = await this._call('likelihood', { family, n });
-    return { ...r, kind: info.capabilities.likelihood };
+    return this._call('likelihood', { family, n });
   }
 
   /**
@@ -630,9 +684,7 @@ export class GenLab extends Emitter {
     for (const [key, v] of Object.entries(params)) {
       const h = info.hyper.find((x) => x.key === key);
       if (!h) throw paramError(`unknown hyper-parameter '${key}' (known: ${info.hyper.map((x) => x.key).join(', ')})`);
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw paramError(`'${key}' must be a number, got ${v}`);
-      if (v < h.min || v > h.max) throw paramError(`'${key}' = ${v} is out of range [${h.min}, ${h.max}]`);
-      if (h.kind === 'int' && !Number.isInteger(v)) throw paramError(`'${key}' must be a whole number, got ${v}`);
+      checkParam(h, v);
     }
     if (!['scratch', 'pretrained'].includes(from)) throw paramError(`from = '${from}' (use 'scratch' or 'pretrained')`);
     checkInt('steps', steps, 1, 10_000_000);

@@ -341,7 +341,7 @@ const ops = {
   loadWeights: ({ family, bytes }) => serial(() => requireLab().load_weights(family, bytes, 0)),
   ensureData: () => serial(() => ensureData()),
   config: ({ family }) => serial(async () => (await ensureModel(family), lab.config(family))),
-  sample: ({ family, n = 16, seed = 0 }) => serial(async () => (await ensureModel(family), lab.sample(family, n, seed))),
+  sample: ({ family, n = 16, seed = 0, labels, settings }) => serial(async () => (await ensureModel(family), lab.sample(family, n, seed, labels, settings))),
   testDigits: ({ indices }) => serial(async () => (await ensureData(), lab.test_digits(Uint32Array.from(indices)))),
   reconstruct: ({ family, indices }) =>
     serial(async () => {

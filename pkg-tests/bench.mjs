@@ -1,0 +1,106 @@
+// `./build.sh bench`, the browser half: training throughput in headless Chromium on the Flex
+// CPU backend and on WebGPU (SwiftShader on a GPU-less machine: it proves the path, its speed
+// says nothing about a real GPU), time from page load to the first drawn samples, and the wasm
+// size. Prints one markdown table together with the native figures build.sh measured first.
+//
+//   node bench.mjs [native.json ...]   each file: JSON lines written by `genlab bench`
+//
+// Benchmarks, not tests: nothing here asserts a speed.
+
+import { readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import { launch, serve, withPage, WWW } from './lib/harness.mjs';
+
+const STEPS = Number(process.env.BENCH_STEPS || 30);
+const GPU_STEPS = Number(process.env.BENCH_GPU_STEPS || 4);
+const BATCH = 64;
+
+const rows = [];
+const row = (what, backend, value, note = '') => rows.push({ what, backend, value, note });
+
+for (const file of process.argv.slice(2)) {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    const r = JSON.parse(line);
+    row(`${r.family} training, batch ${r.batch}`, 'Flex, native', `${r.steps_per_s.toFixed(1)} steps/s, ${r.images_per_s.toFixed(0)} images/s`, `${r.steps} steps after 1 warm-up`);
+    if (r.sample64_ms != null) row(`${r.family} sampling 64 digits`, 'Flex, native', `${r.sample64_ms.toFixed(1)} ms`);
+  }
+}
+
+/** Trains `family` for `steps` steps after a warm-up chunk; returns steps/s from the worker's own timing. */
+async function browserTraining(browser, server, backend, family, steps) {
+  return withPage(browser, async (page) => {
+    page.setDefaultTimeout(600_000);
+    await page.goto(`${server.url}__test/blank.html`);
+    return page.evaluate(
+      async ({ backend, family, steps, batch }) => {
+        const { GenLab } = await import('/js/genlab.js');
+        const lab = await GenLab.open({ backend });
+        if (lab.backend !== backend) return { error: `${backend} unavailable: ${lab.backendReason}` };
+        // Warm-up (shader compilation, allocation) is excluded.
+        await lab.train(family, { params: { batch }, steps: 1, chunk: 1, sampleEvery: 0, snapshotEvery: 0 }).done;
+        const run = lab.train(family, { params: { batch }, steps, chunk: steps, sampleEvery: 0, snapshotEvery: 0 });
+        const t0 = performance.now();
+        let sps = 0;
+        run.on('progress', (p) => (sps = p.stepsPerSec));
+        await run.done;
+        const wall = (performance.now() - t0) / 1000;
+        const adapter = lab.adapter ? `${lab.adapter.vendor} ${lab.adapter.architecture}`.trim() : '';
+        lab.close();
+        return { sps, wall, adapter };
+      },
+      { backend, family, steps, batch: BATCH },
+    );
+  });
+}
+
+/** Milliseconds from navigation start to the gallery's first drawn samples (CPU backend). */
+async function firstSamples(browser, server) {
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t = await withPage(browser, async (page) => {
+      await page.goto(`${server.url}index.html?backend=cpu`);
+      await page.waitForFunction(() => performance.getEntriesByName('genlab-first-samples').length > 0, null, { timeout: 120_000 });
+      return page.evaluate(() => performance.getEntriesByName('genlab-first-samples')[0].startTime);
+    });
+    times.push(t);
+  }
+  return times;
+}
+
+const server = await serve();
+try {
+  const cpu = await launch({ webgpu: false });
+  try {
+    const t = await browserTraining(cpu, server, 'cpu', 'vae', STEPS);
+    if (t.error) row('vae training', 'Flex, wasm (Chromium)', 'n/a', t.error);
+    else row(`vae training, batch ${BATCH}`, 'Flex, wasm (Chromium)', `${t.sps.toFixed(1)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${STEPS} steps, one thread`);
+    const times = await firstSamples(cpu, server);
+    row('page load to first samples (gallery)', 'Flex, wasm (Chromium)', `${Math.min(...times).toFixed(0)} ms best, ${Math.max(...times).toFixed(0)} ms worst of ${times.length}`, 'budget 2000 ms');
+  } finally {
+    await cpu.close();
+  }
+  const gpu = await launch({ webgpu: true });
+  try {
+    const t = await browserTraining(gpu, server, 'webgpu', 'vae', GPU_STEPS);
+    if (t.error) row('vae training', 'WebGPU (Chromium)', 'n/a', t.error);
+    else row(`vae training, batch ${BATCH}`, `WebGPU (${t.adapter || 'adapter'})`, `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${GPU_STEPS} steps`);
+  } finally {
+    await gpu.close();
+  }
+} finally {
+  await server.close();
+}
+
+const wasm = path.join(WWW, 'pkg/genlab_bg.wasm');
+const raw = statSync(wasm).size;
+const gz = gzipSync(readFileSync(wasm), { level: 9 }).length;
+row('wasm size', '-', `${(raw / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped`, 'budget 4 MB gzipped');
+
+const cpus = os.cpus();
+console.log(`\nMachine: ${cpus.length} x ${cpus[0]?.model?.trim() || 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}\n`);
+console.log('| what | backend | figure | note |');
+console.log('| --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.what} | ${r.backend} | ${r.value} | ${r.note} |`);
