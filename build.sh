@@ -2,7 +2,9 @@
 # GenLab's one entry point.
 #   ./build.sh              set up what is missing, build the wasm package, serve www/ on :8080
 #   ./build.sh test         every test: cargo test, wasm-pack test (Chromium, WebGPU + CPU), pkg-tests
-#   ./build.sh train NAME   train a family natively, write www/weights/NAME.bpk, print its likelihood
+#   ./build.sh train NAME   train a family (or the classifier judge) natively, write www/weights/NAME.bpk
+#   ./build.sh eval [--samples N]   evaluate every family's shipped weights: a table, and www/weights/eval.json
+#   ./build.sh likelihood NAME [--samples K]   the test-set likelihood (or bound) of NAME's weights
 #   ./build.sh bench        training/sampling speed natively and in Chromium, wasm size
 # Environment: PORT (8080), MNIST_DIR (else ../shared/data/mnist, else downloaded and md5-checked),
 # CARGO_TARGET_DIR (reuse a warm build), GENLAB_SKIP_SETUP=1 (skip the install checks).
@@ -12,6 +14,14 @@ ROOT=$PWD
 PORT=${PORT:-8080}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 WASM_PACK_VERSION=0.15.1
+# The wasm build optimises for size (the page downloads it), except the crates where Burn's
+# Flex backend computes. Passed to cargo by both wasm-pack build and wasm-pack test, so the two
+# share one set of compiled dependencies; native builds keep the plain release profile.
+WASM_CARGO_ARGS=(--locked
+  --config 'profile.release.opt-level="s"'
+  --config 'profile.release.package.burn-flex.opt-level=3'
+  --config 'profile.release.package.gemm-common.opt-level=3'
+  --config 'profile.release.package.gemm-f32.opt-level=3')
 CHROMIUM_FLAGS="--no-sandbox --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -93,14 +103,16 @@ stage_mnist() {
 # skipped when its input has not changed since the last run.
 build_wasm() {
   log "building the wasm package (release)"
-  wasm-pack build --release --target web --out-dir www/pkg --no-pack --no-typescript
+  wasm-pack build --release --target web --out-dir www/pkg --no-pack --no-typescript -- "${WASM_CARGO_ARGS[@]}"
   local wasm=www/pkg/genlab_bg.wasm stamp="$CARGO_TARGET_DIR/wasm-opt.stamp" sum
   sum=$(sha256sum "$wasm" | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(head -1 "$stamp")" = "$sum" ] && [ -f "$CARGO_TARGET_DIR/genlab_bg.opt.wasm" ]; then
     cp "$CARGO_TARGET_DIR/genlab_bg.opt.wasm" "$wasm"
   else
     log "wasm-opt -O3 (about a minute)"
-    wasm-opt -O3 --strip-debug --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt"
+    wasm-opt -O3 --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt"
+    # Binaryen 108 mis-numbers the export of wasm-bindgen's second (externref) table.
+    node pkg-tests/tools/fix-table-exports.mjs "$wasm" "$wasm.opt"
     mv "$wasm.opt" "$wasm"
     cp "$wasm" "$CARGO_TARGET_DIR/genlab_bg.opt.wasm"
     echo "$sum" > "$stamp"
@@ -126,7 +138,7 @@ run_tests() {
   log "wasm-pack test in headless Chromium (WebGPU through SwiftShader, and Flex)"
   write_webdriver_json
   CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-600} \
-    wasm-pack test --headless --chrome --release -- --locked
+    wasm-pack test --headless --chrome --release -- "${WASM_CARGO_ARGS[@]}" --test web
   build_wasm
   stage_mnist
   log "pkg-tests (node:test + playwright-core on /usr/bin/chromium)"
@@ -145,8 +157,12 @@ case "$cmd" in
     setup
     MNIST_DIR=$(mnist_dir) cargo run --release --locked --bin genlab -- train "$family" --out "www/weights/$family.bpk" "$@" ;;
   likelihood)
-    [ $# -ge 2 ] || die "usage: ./build.sh likelihood FAMILY"
-    MNIST_DIR=$(mnist_dir) cargo run --release --locked --bin genlab -- likelihood --weights "www/weights/$2.bpk" ;;
+    [ $# -ge 2 ] || die "usage: ./build.sh likelihood FAMILY [--samples K]"
+    family=$2; shift 2
+    MNIST_DIR=$(mnist_dir) cargo run --release --locked --bin genlab -- likelihood --weights "www/weights/$family.bpk" "$@" ;;
+  eval)
+    shift
+    MNIST_DIR=$(mnist_dir) cargo run --release --locked --bin genlab -- eval --json www/weights/eval.json "$@" ;;
   bench)
     setup; export MNIST_DIR; MNIST_DIR=$(mnist_dir)
     build_wasm; stage_mnist
@@ -155,5 +171,5 @@ case "$cmd" in
     log "in headless Chromium (Flex and WebGPU/SwiftShader), page load to first samples, wasm size"
     (cd pkg-tests && node bench.mjs "$CARGO_TARGET_DIR/bench-native.json") ;;
   *)
-    die "unknown command '$cmd' (serve | test | train FAMILY | likelihood FAMILY | bench)" ;;
+    die "unknown command '$cmd' (serve | test | train FAMILY | eval | likelihood FAMILY | bench)" ;;
 esac

@@ -25,3 +25,14 @@ pub fn normal(seed: u64, n: usize) -> Vec<f32> {
 pub fn normal_tensor(seed: u64, [rows, cols]: [usize; 2], device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(normal(seed, rows * cols), [rows, cols]), device)
 }
+
+/// `n` uniform draws in [0, 1) from `seed`.
+pub fn uniform(seed: u64, n: usize) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..n).map(|_| rng.random::<f32>()).collect()
+}
+
+/// A `[rows, cols]` tensor of uniform draws in [0, 1) from `seed`, made on the host.
+pub fn uniform_tensor(seed: u64, [rows, cols]: [usize; 2], device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(uniform(seed, rows * cols), [rows, cols]), device)
+}

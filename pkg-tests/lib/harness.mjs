@@ -177,6 +177,21 @@ export function assertDigits(assert, stats, what) {
   assert.ok(stats.bright > 0.3, `${what}: only ${(stats.bright * 100).toFixed(1)}% bright pixels (all ink?)`);
 }
 
+/**
+ * Asserts that a canvas shows something: some ink, and not ink everywhere. Weaker than
+ * assertDigits, for models whose samples may be rough (short training) or noisy states.
+ */
+export function assertNonBlank(assert, stats, what) {
+  assert.ok(stats.width >= 28 && stats.height >= 28, `${what}: canvas is ${stats.width}x${stats.height}`);
+  assert.ok(stats.dark > 0.01, `${what}: only ${(stats.dark * 100).toFixed(1)}% dark pixels (blank?)`);
+  assert.ok(stats.dark < 0.95, `${what}: ${(stats.dark * 100).toFixed(1)}% dark pixels (all ink?)`);
+}
+
+/** A canvas's pixels as a data URL: equal strings, equal pictures. */
+export function canvasImage(page, selector) {
+  return page.evaluate((sel) => document.querySelector(sel).toDataURL(), selector);
+}
+
 export function artifact(name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);

@@ -1,10 +1,12 @@
-// a. The gallery opens, shows the backend and draws digits sampled from the pretrained VAE.
+// a. The gallery opens, shows the backend, and has a card for every family, the VAE's first,
+// each with samples drawn from its pretrained weights and a "sample again" button.
 //
 // Page elements the browser tests rely on (documented here and at the top of each view):
 //   both pages: #backend (indicator text, data-backend), #backend-select, #error (visible
 //     error area), #notice, body[data-ready="1"] once the first samples are drawn
 //     ('error' if they failed), window.genlab (the GenLab instance)
-//   index.html: article.card[data-family=NAME], canvas#samples-NAME, #sample-again-NAME
+//   index.html: article.card[data-family=NAME] (registry order), canvas#samples-NAME
+//     (data-images = images drawn, data-seed), #sample-again-NAME
 //   family.html (views/vae.js): canvas#samples, #sample-seed, #sample-btn, canvas#recon,
 //     #interp-a, #interp-b, #interp-btn, canvas#interp, canvas#manifold / #manifold-note,
 //     #train-params (#param-KEY inputs), #from-scratch, #from-pretrained, #train-steps,
@@ -15,7 +17,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, assertDigits, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+import { artifact, assertDigits, assertNonBlank, canvasImage, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
 
 let server;
 let browser;
@@ -46,10 +48,37 @@ test('gallery draws digits from the pretrained VAE and shows the backend', { tim
     await page.screenshot({ path: artifact('gallery.png'), fullPage: true });
 
     // "sample again" draws other digits.
-    const before = await page.evaluate(() => document.querySelector('#samples-vae').toDataURL());
+    const before = await canvasImage(page, '#samples-vae');
     await page.click('#sample-again-vae');
     await page.waitForFunction((b) => document.querySelector('#samples-vae').toDataURL() !== b, before, { timeout: 30_000 });
     assertDigits(assert, await canvasStats(page, '#samples-vae'), 'resampled');
+  });
+});
+
+test('the gallery has a card with samples for every family, the VAE first', { timeout: 120_000 }, async () => {
+  await withPage(browser, async (page) => {
+    await page.goto(`${server.url}index.html?backend=cpu`);
+    await waitReady(page);
+    const families = await page.evaluate(() => window.genlab.families().map((f) => f.name));
+    for (const f of ['vae', 'gan', 'cgan', 'ddpm', 'naive-bayes']) assert.ok(families.includes(f), `'${f}' is registered (${families.join(', ')})`);
+    const cards = await page.locator('article.card').evaluateAll((els) => els.map((e) => e.dataset.family));
+    assert.deepEqual(cards, families, 'one card per family, in registry order');
+    assert.equal(cards[0], 'vae', 'the VAE card comes first');
+    for (const f of families) {
+      // The pretrained GAN / cGAN / DDPM may be rough: drawn, not blank, is what is asked.
+      assertNonBlank(assert, await canvasStats(page, `#samples-${f}`), `gallery card '${f}'`);
+      const n = Number(await page.locator(`#samples-${f}`).getAttribute('data-images'));
+      assert.ok(n >= 4, `card '${f}' shows ${n} samples`);
+      assert.equal(await page.locator(`#sample-again-${f}`).count(), 1, `'${f}' has a sample-again button`);
+    }
+    assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
+    // "sample again" on the GAN and cGAN cards draws other samples.
+    for (const f of ['gan', 'cgan']) {
+      const before = await canvasImage(page, `#samples-${f}`);
+      await page.click(`#sample-again-${f}`);
+      await page.waitForFunction((args) => document.querySelector(`#samples-${args.f}`).toDataURL() !== args.before, { f, before }, { timeout: 30_000 });
+      assertNonBlank(assert, await canvasStats(page, `#samples-${f}`), `resampled '${f}'`);
+    }
   });
 });
 

@@ -1,8 +1,9 @@
 //! The native CLI: trains the weights the page ships, measures them, and benchmarks training.
 //! Runs on Burn's Flex CPU backend (multi-threaded natively).
 //!
-//!   genlab train vae [--steps N] [--seed S] [--set k=v] [--out FILE]
+//!   genlab train vae|naive-bayes|classifier [--steps N] [--seed S] [--set k=v] [--out FILE]
 //!   genlab likelihood --weights www/weights/vae.bpk [--samples K]
+//!   genlab eval [--samples N] [--seed S] [--json FILE]
 //!   genlab bench [--family vae] [--steps N] [--batch B]
 //!
 //! MNIST comes from --mnist, else $MNIST_DIR, else ../shared/data/mnist.
@@ -23,8 +24,10 @@ mod cli {
     use burn::tensor::Device;
     use clap::{Parser, Subcommand};
     use genlab::data::{Mnist, IMAGE_PIXELS};
+    use genlab::eval::classifier::{self, Classifier};
     use genlab::eval::likelihood::{test_likelihood, LikelihoodReport};
-    use genlab::families::{self, Family, Given, Likelihood, SampleOptions};
+    use genlab::eval::report::{evaluate, EvalOptions, EvalReport, Mode};
+    use genlab::families::{self, Family, Given, Likelihood, Model, SampleOptions};
     use genlab::runtime::{block_on, read_f32, read_scalars};
     use genlab::train::Trainer;
     use genlab::weights::{self, Precision};
@@ -44,7 +47,8 @@ mod cli {
 
     #[derive(Subcommand)]
     enum Command {
-        /// Train a family from scratch and write its weights file (f16 unless --f32).
+        /// Train a family (or the classifier judge) from scratch and write its weights file
+        /// (f16 unless --f32).
         Train {
             family: String,
             /// Where to write the weights (default www/weights/FAMILY.bpk).
@@ -76,6 +80,29 @@ mod cli {
             #[arg(long)]
             n: Option<usize>,
         },
+        /// Evaluate every family's shipped weights with the classifier judge: a markdown table
+        /// on stdout, the same as JSON with --json.
+        Eval {
+            /// Samples per family.
+            #[arg(long, default_value_t = 1000)]
+            samples: usize,
+            #[arg(long, default_value_t = 0)]
+            seed: u64,
+            /// Samples checked for copies of training digits.
+            #[arg(long, default_value_t = 300)]
+            memorisation: usize,
+            /// Only these families (default: all registered).
+            #[arg(long, value_delimiter = ',')]
+            families: Vec<String>,
+            #[arg(long, default_value = "www/weights")]
+            weights_dir: PathBuf,
+            #[arg(long)]
+            json: Option<PathBuf>,
+            /// Samples for the slow sampler variants of a diffusion family (DDIM 50 and 250
+            /// steps, ancestral DDPM with 1000 steps); 0 skips them.
+            #[arg(long, default_value_t = 100)]
+            slow_samples: usize,
+        },
         /// Native training throughput of a fresh model on real MNIST, as JSON.
         Bench {
             #[arg(long, default_value = "vae")]
@@ -105,6 +132,9 @@ mod cli {
                 let model = families::load(None, read_file(&weights)?, &Device::flex())?;
                 report_likelihood(model.as_ref(), &data, n.unwrap_or(data.test.n), samples)
             }
+            Command::Eval { samples, seed, memorisation, families, weights_dir, json, slow_samples } => {
+                eval(&args.mnist, &weights_dir, samples, seed, memorisation, slow_samples, &families, json.as_deref())
+            }
             Command::Bench { family, steps, batch } => bench(&family, &args.mnist, steps, batch),
         }
     }
@@ -117,30 +147,59 @@ mod cli {
         set.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect()
     }
 
+    fn write_weights(out: &Path, bytes: &[u8], precision: Precision) -> Result<()> {
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Weights(format!("{}: {e}", dir.display())))?;
+        }
+        std::fs::write(out, bytes).map_err(|e| Error::Weights(format!("{}: {e}", out.display())))?;
+        println!("wrote {} ({} bytes, {precision:?})", out.display(), bytes.len());
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn train(name: &str, mnist: &Path, out: Option<PathBuf>, steps: Option<u64>, seed: u64, set: &[(String, f64)], log_every: u64, precision: Precision) -> Result<()> {
         let data = Mnist::load_dir(mnist)?;
         let device = Device::flex();
         device.seed(seed);
+        let out = out.unwrap_or_else(|| PathBuf::from(format!("www/weights/{name}.bpk")));
+        if name == classifier::NAME {
+            let judge = Classifier::create(&params(set), &device, seed)?;
+            let steps = steps.unwrap_or(judge.info().train_steps);
+            println!("training the classifier with {:?} for {steps} steps, seed {seed}, on {} training digits", judge.config(), data.train.n);
+            let mut trainer = Trainer::new(Box::new(judge), seed);
+            run_steps(&mut trainer, &data, steps, log_every)?;
+            block_on(trainer.model.set_reference(&data.test))?;
+            let bytes = block_on(weights::encode(weights::export(trainer.model.as_ref()), precision))?;
+            write_weights(&out, &bytes, precision)?;
+            let shipped = Classifier::load(bytes, &Device::flex())?;
+            let acc = block_on(shipped.accuracy(&data.test, data.test.n))?;
+            println!("test accuracy: {:.2}% ({} test digits)", acc * 100.0, data.test.n);
+            return Ok(());
+        }
         let family = families::create(name, &params(set), &device)?;
         let steps = steps.unwrap_or(family.info().train_steps);
         println!("training {name} with {:?} for {steps} steps, seed {seed}, on {} training digits", family.config(), data.train.n);
         let mut trainer = Trainer::new(family, seed);
         run_steps(&mut trainer, &data, steps, log_every)?;
-        let out = out.unwrap_or_else(|| PathBuf::from(format!("www/weights/{name}.bpk")));
         let bytes = block_on(weights::encode(weights::export(trainer.model.as_ref()), precision))?;
-        if let Some(dir) = out.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Weights(format!("{}: {e}", dir.display())))?;
-        }
-        std::fs::write(&out, &bytes).map_err(|e| Error::Weights(format!("{}: {e}", out.display())))?;
-        println!("wrote {} ({} bytes, {precision:?})", out.display(), bytes.len());
+        write_weights(&out, &bytes, precision)?;
         // Score what was written, not what is in memory: the shipped file is f16.
         let shipped = families::load(Some(name), bytes, &Device::flex())?;
-        report_likelihood(shipped.as_ref(), &data, data.test.n, 1)
+        report_likelihood(shipped.as_ref(), &data, data.test.n, 1)?;
+        report_classifiers(shipped.as_ref(), &data)
+    }
+
+    /// Test accuracy of the classifiers a family carries (naive Bayes and its twin).
+    fn report_classifiers(family: &dyn Family, data: &Mnist) -> Result<()> {
+        let device = Device::flex();
+        for (name, acc) in block_on(genlab::eval::classify::accuracies(family, &data.test, data.test.n, &device))? {
+            println!("test accuracy of {name}: {:.2}%", acc * 100.0);
+        }
+        Ok(())
     }
 
     /// Runs `steps` steps, printing the mean of each loss every `log_every` steps.
-    fn run_steps(trainer: &mut Trainer, data: &Mnist, steps: u64, log_every: u64) -> Result<()> {
+    fn run_steps<M: Model + ?Sized>(trainer: &mut Trainer<M>, data: &Mnist, steps: u64, log_every: u64) -> Result<()> {
         let start = Instant::now();
         let keys: Vec<&str> = trainer.model.info().losses.iter().map(|l| l.key).collect();
         let mut sums = vec![0f64; keys.len()];
@@ -184,6 +243,129 @@ mod cli {
             None => println!("{} has no likelihood", family.info().name),
         }
         Ok(())
+    }
+
+    fn now_ms() -> f64 {
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// The sampler variants a diffusion family is measured with beyond its defaults: the
+    /// speed/quality trade-off (DDIM 10, 50, 250 steps, ancestral DDPM with all 1000) and the
+    /// effect of guidance on the conditional accuracy (w = 0, 1, 3). `slow` marks the
+    /// variants evaluated on fewer samples.
+    fn diffusion_variants() -> Vec<(Vec<(&'static str, f64)>, Mode, bool)> {
+        use Mode::{Labelled, Unconditional};
+        vec![
+            (vec![("sampler", 0.0), ("steps", 10.0)], Unconditional, false),
+            (vec![("sampler", 0.0), ("steps", 50.0)], Unconditional, true),
+            (vec![("sampler", 0.0), ("steps", 250.0)], Unconditional, true),
+            (vec![("sampler", 1.0), ("steps", 1000.0)], Unconditional, true),
+            (vec![("guidance", 0.0)], Labelled, false),
+            (vec![("guidance", 1.0)], Labelled, false),
+            (vec![("guidance", 3.0)], Labelled, false),
+        ]
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval(mnist: &Path, dir: &Path, n: usize, seed: u64, memorisation: usize, slow_samples: usize, only: &[String], json: Option<&Path>) -> Result<()> {
+        let data = Mnist::load_dir(mnist)?;
+        let device = Device::flex();
+        let judge = Classifier::load(read_file(&dir.join("classifier.bpk"))?, &device)?;
+        let acc = block_on(judge.accuracy(&data.test, data.test.n))?;
+        eprintln!("judge: test accuracy {:.2}%", acc * 100.0);
+        let options = EvalOptions { n, seed, memorisation, likelihood: data.test.n, settings: Default::default(), mode: Mode::Both };
+        let mut reports: Vec<EvalReport> = vec![];
+        for info in families::infos() {
+            if !only.is_empty() && !only.iter().any(|f| f == info.name) {
+                continue;
+            }
+            let path = dir.join(format!("{}.bpk", info.name));
+            let Ok(bytes) = std::fs::read(&path) else {
+                eprintln!("{}: no weights at {} (run ./build.sh train {})", info.name, path.display(), info.name);
+                continue;
+            };
+            let family = families::load(Some(info.name), bytes, &device)?;
+            eprintln!("evaluating {} ({n} samples, seed {seed})", info.name);
+            let mut last = String::new();
+            let mut progress = |_: f64, what: &str| {
+                if what != last {
+                    eprintln!("  {what}");
+                    last = what.to_string();
+                }
+            };
+            reports.push(block_on(evaluate(family.as_ref(), &judge, &data, &options, &device, now_ms, &mut progress))?);
+            if info.capabilities.diffusion {
+                for (settings, mode, slow) in diffusion_variants() {
+                    let n = if slow { slow_samples } else { n };
+                    if n < 2 {
+                        continue;
+                    }
+                    let settings: genlab::families::Config = settings.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+                    eprintln!("evaluating {} with {} ({n} samples)", info.name, describe(&info, &settings));
+                    let variant = EvalOptions { n, memorisation: 0, likelihood: 0, settings, mode, ..options.clone() };
+                    reports.push(block_on(evaluate(family.as_ref(), &judge, &data, &variant, &device, now_ms, &mut progress))?);
+                }
+            }
+        }
+        println!("{}", markdown_table(&reports));
+        if let Some(path) = json {
+            let doc = serde_json::json!({
+                "judge_accuracy": acc, "samples": n, "seed": seed, "backend": "flex-native",
+                "train_digits": data.train.n, "reports": reports,
+            });
+            std::fs::write(path, serde_json::to_string_pretty(&doc).expect("serialisable"))
+                .map_err(|e| Error::Data(format!("{}: {e}", path.display())))?;
+            eprintln!("wrote {}", path.display());
+        }
+        Ok(())
+    }
+
+    /// "ddim, 10 steps": the sampler settings given, with choices by name.
+    fn describe(info: &genlab::families::FamilyInfo, settings: &genlab::families::Config) -> String {
+        settings
+            .iter()
+            .map(|(k, v)| match info.sampling.iter().find(|h| h.key == k.as_str()).and_then(|h| h.choices.get(*v as usize)) {
+                Some(choice) => choice.to_string(),
+                None => format!("{k} {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn markdown_table(reports: &[EvalReport]) -> String {
+        let opt = |v: Option<f64>, digits: usize| v.map_or("–".to_string(), |v| format!("{v:.digits$}"));
+        let mut out = String::from(
+            "| family | sampler | samples | FID-MNIST | real-vs-real FID | class entropy (bits) | IS | missing digits | near-copies | NLL (nats) | bits/dim | conditional accuracy | ms per digit |\n\
+             | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for r in reports {
+            let (nats, bpd) = match &r.likelihood {
+                Some(l) => {
+                    let bound = if matches!(l.kind, Likelihood::Bound) { " (bound)" } else { "" };
+                    (format!("{:.1}{bound}", -l.nats), format!("{:.4}", l.bits_per_dim))
+                }
+                None => ("–".into(), "–".into()),
+            };
+            let missing = if r.classes.missing.is_empty() { "none".to_string() } else { r.classes.missing.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ") };
+            out += &format!(
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {missing} | {} | {nats} | {bpd} | {} | {:.3} |\n",
+                r.family,
+                match families::infos().into_iter().find(|i| i.name == r.family) {
+                    Some(info) if !r.settings.is_empty() => describe(&info, &r.settings),
+                    _ => "defaults".to_string(),
+                },
+                r.n,
+                r.fid,
+                r.fid_real,
+                r.classes.entropy_bits,
+                r.classes.inception_score,
+                r.memorisation.as_ref().map_or("–".to_string(), |m| format!("{:.1}%", m.near_copies * 100.0)),
+                opt(r.conditional_accuracy.map(|a| a * 100.0), 1) + if r.conditional_accuracy.is_some() { "%" } else { "" },
+                r.ms_per_digit,
+            );
+        }
+        out
     }
 
     fn bench(name: &str, mnist: &Path, steps: u64, batch: u64) -> Result<()> {

@@ -18,7 +18,10 @@
 //! Methods return lazy tensors, never host values: the caller reads them back with
 //! [`crate::runtime`], which is async so the same code runs on WebGPU in the browser.
 
+pub mod diffusion;
+pub mod gan;
 pub mod hyper;
+pub mod naive_bayes;
 pub mod vae;
 
 use crate::error::{Error, Result};
@@ -71,6 +74,8 @@ pub struct Capabilities {
     pub encoder: bool,
     pub conditional: bool,
     pub classify: bool,
+    /// A diffusion model: it has a forward (noising) process to show.
+    pub diffusion: bool,
 }
 
 /// A named scalar the training loop reports (its key appears in [`StepLosses`] order).
@@ -176,6 +181,16 @@ pub trait Latent {
     }
 }
 
+/// The forward process of a diffusion-style family, for views that show the noising.
+pub trait Diffusion {
+    /// sqrt(alpha_bar_t) is the signal level after step t + 1 (t = 0..T-1), and
+    /// sqrt(1 - alpha_bar_t) the noise level.
+    fn alpha_bar(&self) -> &[f64];
+    /// q(x_t | x_0) for images in [0, 1] (`[b, 784]`) at one timestep, with the given noise:
+    /// the noised images, mapped back to [0, 1] for display.
+    fn noise_images(&self, x0: Tensor<2>, t: usize, eps: Tensor<2>) -> Tensor<2>;
+}
+
 /// Anything the one training loop trains and the weights format saves.
 pub trait Model {
     fn info(&self) -> FamilyInfo;
@@ -232,8 +247,12 @@ pub trait Family: Model {
     fn reconstruct(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
         None
     }
-    /// log p(class | x) by Bayes' rule, `[b, 10]`, for images in [0, 1].
-    fn classify(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
+    /// Classifiers the family carries, by name: log p(class | x), `[b, 10]`, for images
+    /// prepared per [`PixelModel`] (naive Bayes by Bayes' rule, beside its discriminative twin).
+    fn classify(&self, _x: Tensor<2>) -> Option<Vec<(&'static str, Tensor<2>)>> {
+        None
+    }
+    fn diffusion(&self) -> Option<&dyn Diffusion> {
         None
     }
 }
@@ -245,7 +264,13 @@ pub struct Registration {
 }
 
 /// Every family, in the order the gallery shows them.
-pub static REGISTRY: &[Registration] = &[vae::REGISTRATION];
+pub static REGISTRY: &[Registration] = &[
+    vae::REGISTRATION,
+    gan::REGISTRATION,
+    gan::CONDITIONAL,
+    diffusion::ddpm::REGISTRATION,
+    naive_bayes::REGISTRATION,
+];
 
 pub fn infos() -> Vec<FamilyInfo> {
     REGISTRY.iter().map(|r| (r.info)()).collect()

@@ -63,6 +63,7 @@ fn info() -> FamilyInfo {
             encoder: true,
             conditional: false,
             classify: false,
+            diffusion: false,
         },
         losses: vec![
             LossInfo { key: "recon", label: "reconstruction -log p(x|z) (nats)" },

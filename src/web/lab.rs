@@ -9,7 +9,10 @@
 use super::{js_err, to_js};
 use crate::data::{Mnist, IMAGE_PIXELS};
 use crate::error::{Error, Result};
+use crate::eval::classifier::Classifier;
+use crate::eval::classify::accuracies;
 use crate::eval::likelihood::test_likelihood;
+use crate::eval::report::{evaluate, score_images, EvalOptions};
 use crate::families::{self, hyper, Family, Given, SampleOptions};
 use crate::latent;
 use crate::runtime::{read_f32, read_scalars};
@@ -31,6 +34,8 @@ struct State {
     backend: &'static str,
     data: Option<Rc<Mnist>>,
     slots: HashMap<String, Slot>,
+    /// The evaluation's classifier, once loaded.
+    judge: Option<Rc<Classifier>>,
 }
 
 impl State {
@@ -43,6 +48,10 @@ impl State {
 
     fn data(&self) -> Result<Rc<Mnist>> {
         self.data.clone().ok_or_else(|| Error::Data("MNIST is not loaded yet".into()))
+    }
+
+    fn judge(&self) -> Result<Rc<Classifier>> {
+        self.judge.clone().ok_or_else(|| Error::Family("the classifier judge is not loaded yet".into()))
     }
 }
 
@@ -113,6 +122,19 @@ fn floats(v: Vec<f32>) -> JsValue {
     Float32Array::from(v.as_slice()).into()
 }
 
+/// Calls a JS progress callback `(fraction, stage)`; a callback that throws is ignored.
+fn reporter(f: Option<js_sys::Function>) -> impl FnMut(f64, &str) {
+    move |fraction, stage| {
+        if let Some(f) = &f {
+            let _ = f.call2(&JsValue::NULL, &JsValue::from_f64(fraction), &JsValue::from_str(stage));
+        }
+    }
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
 fn shown_config(f: &dyn Family) -> Given {
     hyper::show(&f.info().hyper, f.config())
 }
@@ -147,7 +169,7 @@ impl Lab {
             "webgpu" => (webgpu_device().await?, "webgpu"),
             other => return Err(JsError::new(&format!("unknown backend '{other}' (use 'webgpu' or 'cpu')"))),
         };
-        Ok(Lab { state: Rc::new(RefCell::new(State { device, backend: name, data: None, slots: HashMap::new() })) })
+        Ok(Lab { state: Rc::new(RefCell::new(State { device, backend: name, data: None, slots: HashMap::new(), judge: None })) })
     }
 
     #[wasm_bindgen(getter)]
@@ -330,5 +352,183 @@ impl Lab {
             let bytes = weights::encode(export?, Precision::F32).await?;
             Ok(Uint8Array::from(bytes.as_slice()).into())
         })
+    }
+
+    /// Loads the classifier judge from its weights file.
+    pub fn load_judge(&self, bytes: Vec<u8>) -> std::result::Result<(), JsError> {
+        let judge = Classifier::load(bytes, &self.device()).map_err(js_err)?;
+        self.state.borrow_mut().judge = Some(Rc::new(judge));
+        Ok(())
+    }
+
+    pub fn has_judge(&self) -> bool {
+        self.state.borrow().judge.is_some()
+    }
+
+    /// Evaluates `family`'s current model: `n` samples from `seed` judged by the classifier
+    /// (FID-MNIST and its real-vs-real baseline, class histogram and entropy, confidence,
+    /// Inception-Score-like figure), `memorisation` of them checked for copies of training
+    /// digits, the likelihood of `likelihood` test digits where the family has one, and the
+    /// conditional accuracy of a conditional family. `progress(fraction, stage)` is called as
+    /// it goes. Resolves to the same fields as `./build.sh eval --json`.
+    pub fn evaluate(&self, family: String, n: u32, seed: u32, memorisation: u32, likelihood: u32, progress: Option<js_sys::Function>) -> Promise {
+        let parts = (|| Ok((self.data()?, self.state.borrow().judge()?, self.slot(&family)?, self.device())))();
+        promise(async move {
+            let (data, judge, slot, device) = parts?;
+            let t = read(&slot)?;
+            let options = EvalOptions { n: n as usize, seed: seed as u64, memorisation: memorisation as usize, likelihood: likelihood as usize, settings: Default::default(), mode: Default::default() };
+            let mut report = reporter(progress);
+            let r = evaluate(t.model.as_ref(), &judge, &data, &options, &device, now_ms, &mut report).await?;
+            to_js(&r).map_err(|_| Error::Backend("serialise".into()))
+        })
+    }
+
+    /// Scores given images (n*784 values in [0, 1], e.g. the samples on screen):
+    /// `{n, fid, fid_real, classes, memorisation}`.
+    pub fn score(&self, images: Vec<f32>, memorisation: u32, progress: Option<js_sys::Function>) -> Promise {
+        let parts = (|| Ok((self.data()?, self.state.borrow().judge()?, self.device())))();
+        promise(async move {
+            let (data, judge, device) = parts?;
+            if images.len() % IMAGE_PIXELS != 0 {
+                return Err(Error::Param(format!("{} values are not whole 28x28 images", images.len())));
+            }
+            let mut report = reporter(progress);
+            let (fid, fid_real, classes, memorisation) = score_images(&judge, &images, &data, memorisation as usize, &device, &mut report).await?;
+            let n = images.len() / IMAGE_PIXELS;
+            to_js(&serde_json::json!({"n": n, "fid": fid, "fid_real": fid_real, "classes": classes, "memorisation": memorisation}))
+                .map_err(|_| Error::Backend("serialise".into()))
+        })
+    }
+
+    /// Test accuracy of the classifiers `family` carries over the first `n` test digits:
+    /// `[{name, accuracy}]` (empty when it has none).
+    pub fn accuracy(&self, family: String, n: u32) -> Promise {
+        let parts = (|| Ok((self.data()?, self.slot(&family)?, self.device())))();
+        promise(async move {
+            let (data, slot, device) = parts?;
+            let t = read(&slot)?;
+            let n = (n as usize).min(data.test.n);
+            let list: Vec<serde_json::Value> = accuracies(t.model.as_ref(), &data.test, n, &device)
+                .await?
+                .into_iter()
+                .map(|(name, accuracy)| serde_json::json!({"name": name, "accuracy": accuracy}))
+                .collect();
+            to_js(&serde_json::json!({"n": n, "classifiers": list})).map_err(|_| Error::Backend("serialise".into()))
+        })
+    }
+
+    /// The noise codes `sample(family, n, seed)` decodes: n * d floats (a GAN's z, a VAE's
+    /// prior draw), for latent views that edit or blend them.
+    pub fn latent_codes(&self, family: &str, n: u32, seed: u32) -> std::result::Result<Float32Array, JsError> {
+        let slot = self.slot(family).map_err(js_err)?;
+        let t = read(&slot).map_err(js_err)?;
+        let lat = t.model.latent().ok_or_else(|| js_err(Error::Family(format!("'{family}' has no latent space"))))?;
+        Ok(Float32Array::from(crate::noise::normal(seed as u64, n as usize * lat.latent_dim()).as_slice()))
+    }
+
+    /// Decodes codes (n * d floats) into n images; `labels` (one per code) for a conditional family.
+    pub fn decode(&self, family: String, z: Vec<f32>, labels: Option<Vec<u8>>) -> Promise {
+        let job = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let lat = t.model.latent().ok_or_else(|| Error::Family(format!("'{family}' has no latent space")))?;
+            let d = lat.latent_dim();
+            if z.is_empty() || z.len() % d != 0 || z.len() / d > families::MAX_SAMPLES {
+                return Err(Error::Param(format!("codes must be 1..{} rows of {d} numbers, got {} numbers", families::MAX_SAMPLES, z.len())));
+            }
+            if z.iter().any(|v| !v.is_finite()) {
+                return Err(Error::Param("codes must be finite numbers".into()));
+            }
+            if let Some(bad) = labels.as_ref().and_then(|l| l.iter().find(|&&c| c > 9)) {
+                return Err(Error::Param(format!("label = {bad} is out of range [0, 9]")));
+            }
+            let n = z.len() / d;
+            let z = burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(z, [n, d]), &self.device());
+            lat.decode(z, labels.as_deref())
+        })();
+        promise(async move { Ok(floats(read_f32(job?).await?)) })
+    }
+
+    /// What the judge says of images (n*784 values in [0, 1]): `{histogram, entropy_bits,
+    /// confidence, inception_score, missing, warning}`, and each image's label in `labels`.
+    pub fn classes(&self, images: Vec<f32>) -> Promise {
+        let parts = (|| Ok((self.state.borrow().judge()?, self.device())))();
+        promise(async move {
+            let (judge, device) = parts?;
+            let n = images.len() / IMAGE_PIXELS;
+            if n == 0 || images.len() % IMAGE_PIXELS != 0 {
+                return Err(Error::Param(format!("{} values are not whole 28x28 images", images.len())));
+            }
+            let x = burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(images, [n, IMAGE_PIXELS]), &device);
+            let probs = read_f32(judge.judge(x).1.exp()).await?;
+            let labels: Vec<usize> = probs.chunks_exact(10).map(crate::eval::classifier::argmax).collect();
+            let d = crate::eval::diversity::diversity(&probs);
+            to_js(&serde_json::json!({"labels": labels, "classes": d})).map_err(|_| Error::Backend("serialise".into()))
+        })
+    }
+
+    /// The sampler's stored states, first (pure noise) to last (the samples): `{frames: [{t,
+    /// x: Float32Array, x0: Float32Array | null}], ms}` with n*784 values per image set;
+    /// `ms` is the wall-clock time of the whole run. Same options as `sample`.
+    pub fn trajectory(&self, family: String, n: u32, seed: u32, labels: Option<Vec<u8>>, settings: JsValue, frames: u32) -> Promise {
+        let start = now_ms();
+        let job = (|| {
+            let settings = given(settings, "sampler settings")?;
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let options = SampleOptions::checked(&t.model.info(), n as usize, seed as u64, labels, &settings)?;
+            if !(2..=1001).contains(&frames) {
+                return Err(Error::Param(format!("frames = {frames} is out of range [2, 1001]")));
+            }
+            t.model.trajectory(&options, frames as usize).ok_or_else(|| Error::Family(format!("'{family}' has no step-by-step sampler")))?
+        })();
+        promise(async move {
+            let list = js_sys::Array::new();
+            for f in job? {
+                let o = js_sys::Object::new();
+                let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &k.into(), v).map(|_| ()).map_err(|_| Error::Backend("set".into()));
+                set("t", &JsValue::from_f64(f.t as f64))?;
+                set("x", &floats(read_f32(f.x).await?))?;
+                set("x0", &match f.x0 {
+                    Some(x0) => floats(read_f32(x0).await?),
+                    None => JsValue::NULL,
+                })?;
+                list.push(&o);
+            }
+            let out = js_sys::Object::new();
+            js_sys::Reflect::set(&out, &"frames".into(), &list).map_err(|_| Error::Backend("set".into()))?;
+            js_sys::Reflect::set(&out, &"ms".into(), &JsValue::from_f64(now_ms() - start)).map_err(|_| Error::Backend("set".into()))?;
+            Ok(out.into())
+        })
+    }
+
+    /// A diffusion family's schedule: `{alpha_bar: [..T]}`.
+    pub fn schedule(&self, family: &str) -> std::result::Result<JsValue, JsError> {
+        let slot = self.slot(family).map_err(js_err)?;
+        let t = read(&slot).map_err(js_err)?;
+        let d = t.model.diffusion().ok_or_else(|| js_err(Error::Family(format!("'{family}' is not a diffusion model"))))?;
+        to_js(&serde_json::json!({"alpha_bar": d.alpha_bar()}))
+    }
+
+    /// The forward process on test digit `index`: x_t at each of `ts` (0..T-1, one shared
+    /// noise draw from `seed`), as ts.len()*784 values in [0, 1].
+    pub fn forward_process(&self, family: String, index: u32, ts: Vec<u32>, seed: u32) -> Promise {
+        let job = (|| {
+            let data = self.data()?;
+            let idx = checked_indices(data.test.n, &[index])?;
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let d = t.model.diffusion().ok_or_else(|| Error::Family(format!("'{family}' is not a diffusion model")))?;
+            let steps = d.alpha_bar().len();
+            if ts.is_empty() || ts.len() > 64 || ts.iter().any(|&t| t as usize >= steps) {
+                return Err(Error::Param(format!("timesteps must be 1..64 values in [0, {}]", steps - 1)));
+            }
+            let device = self.device();
+            let (x0, _) = data.test.batch(&idx, &device);
+            let eps = crate::noise::normal_tensor(seed as u64, [1, IMAGE_PIXELS], &device);
+            let rows: Vec<_> = ts.iter().map(|&t| d.noise_images(x0.clone(), t as usize, eps.clone())).collect();
+            Ok(burn::tensor::Tensor::cat(rows, 0))
+        })();
+        promise(async move { Ok(floats(read_f32(job?).await?)) })
     }
 }

@@ -17,3 +17,9 @@ pub fn mnist() -> &'static Mnist {
     static DATA: OnceLock<Mnist> = OnceLock::new();
     DATA.get_or_init(|| Mnist::load_dir(&mnist_dir()).expect("MNIST in $MNIST_DIR or ../shared/data/mnist"))
 }
+
+/// A shipped weights file, `www/weights/NAME.bpk`.
+pub fn shipped_weights(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("www/weights/{name}.bpk"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run ./build.sh train {name})", path.display()))
+}

@@ -1,9 +1,14 @@
 // The gallery: a card per registered family with fresh samples from its pretrained weights.
+// Cards appear in the registry's order (the VAE first); their samples are drawn one family
+// after another, the one-pass samplers first: a step-by-step sampler (diffusion) takes
+// seconds on the CPU, so its card draws a smaller grid with the family's default settings,
+// and last.
 
 import { drawGrid } from './ui/grid.js';
 import { guard, runPage, showError } from './ui/page.js';
 
-const N = 16;
+/** Samples per card: a 4 x 4 grid, or 2 x 2 (twice the size) for a step-by-step sampler. */
+const LAYOUT = { fast: { n: 16, cols: 4, scale: 2 }, slow: { n: 4, cols: 2, scale: 4 } };
 
 function randomSeed() {
   return Math.floor(Math.random() * 1e9);
@@ -15,7 +20,10 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
+const slow = (info) => info.capabilities.trajectory;
+
 function card(lab, info) {
+  const layout = slow(info) ? LAYOUT.slow : LAYOUT.fast;
   const canvas = el('canvas', { id: `samples-${info.name}`, className: 'samples grid', title: 'samples from the pretrained model' });
   canvas.width = canvas.height = 4 * 29 - 1;
   const again = el('button', { type: 'button', className: 'sample-again', id: `sample-again-${info.name}`, textContent: 'sample again' });
@@ -33,15 +41,15 @@ function card(lab, info) {
   const draw = async (seed) => {
     again.disabled = true;
     try {
-      const s = await lab.sample(info.name, { n: N, seed });
-      drawGrid(canvas, s.pixels, { n: N, cols: 4, scale: 2 });
+      const s = await lab.sample(info.name, { n: layout.n, seed });
+      drawGrid(canvas, s.pixels, layout);
       canvas.dataset.seed = String(seed);
     } finally {
       again.disabled = false;
     }
   };
   again.addEventListener('click', () => guard(() => draw(randomSeed())));
-  return { node, draw };
+  return { info, node, draw };
 }
 
 runPage(async (lab) => {
@@ -49,9 +57,10 @@ runPage(async (lab) => {
   gallery.replaceChildren();
   const cards = lab.families().map((info) => card(lab, info));
   gallery.append(...cards.map((c) => c.node));
-  // One family after another: the worker runs one call at a time anyway.
+  // One family after another (the worker runs one call at a time anyway), slow samplers last.
+  const order = [...cards.filter((c) => !slow(c.info)), ...cards.filter((c) => slow(c.info))];
   let failed = false;
-  for (const c of cards) {
+  for (const c of order) {
     try {
       await c.draw(randomSeed());
       // For `./build.sh bench`: time from navigation start to the first digits on screen.

@@ -355,20 +355,20 @@ export class GenLab extends Emitter {
     return info;
   }
 
-  _post(worker, op, args = {}, transfer = []) {
+  _post(worker, op, args = {}, transfer = [], onProgress = null) {
     return new Promise((resolve, reject) => {
       const id = this._nextId++;
-      this._pending.set(id, { resolve, reject, op });
+      this._pending.set(id, { resolve, reject, op, onProgress });
       worker.postMessage({ id, op, args }, transfer);
     });
   }
 
   /** Sends an op to the worker (after any restart under way). */
-  async _call(op, args = {}, transfer = []) {
+  async _call(op, args = {}, transfer = [], onProgress = null) {
     if (this._closed) throw closedError();
     await this._ready;
     if (this._closed) throw closedError();
-    return this._post(this._worker, op, args, transfer);
+    return this._post(this._worker, op, args, transfer, onProgress);
   }
 
   _rejectAll(err) {
@@ -382,6 +382,13 @@ export class GenLab extends Emitter {
     if (msg.event) {
       if (msg.event === 'fatal') {
         this._recover(this.backend === 'webgpu' ? `WebGPU device lost: the model crashed (${msg.message})` : `the model crashed (${msg.message})`);
+      } else if (msg.event === 'call-progress') {
+        const p = this._pending.get(msg.id);
+        try {
+          p?.onProgress?.({ fraction: msg.fraction, stage: msg.stage });
+        } catch (e) {
+          console.error('genlab: a progress handler threw', e);
+        }
       } else if (msg.event === 'device-lost') {
         this._recover(`WebGPU device lost: ${msg.message || 'no reason given'}`);
       } else {
@@ -598,6 +605,166 @@ export class GenLab extends Emitter {
     checkInt('n', n, 1, 10000);
     this._touch(family);
     return this._call('likelihood', { family, n });
+  }
+
+  /**
+   * Evaluates a family's current model with the classifier judge, in the worker: `n` samples
+   * from `seed` and their FID-MNIST (Fréchet distance of the judge's features to the 10,000
+   * test digits'), the same for n real training digits (`fid_real`, the baseline), the class
+   * histogram, its entropy, the judge's confidence and an Inception-Score-like figure (with a
+   * mode-collapse `warning` when digits are missing), a check of `memorisation` samples for
+   * copies of training digits, the test-set likelihood of `likelihood` digits where the family
+   * has one, and for a conditional family the share of samples recognised as the requested
+   * digit. The same fields as `./build.sh eval --json`.
+   *
+   * With `images` (n * 784 values in [0, 1], e.g. the samples on screen) it scores those
+   * instead: `{n, fid, fid_real, classes, memorisation}`.
+   *
+   * @param {string} family
+   * @param {{n?: number, seed?: number, memorisation?: number, likelihood?: number, images?: Float32Array,
+   *   onProgress?: (p: {fraction: number, stage: string}) => void}} [options]
+   *   n in 2..10240 (default 500), memorisation in 0..n (default min(300, n)), likelihood in 0..10000 (default n)
+   * @returns {Promise<object>}
+   */
+  async evaluate(family, { n = 500, seed = 0, memorisation, likelihood, images, onProgress } = {}) {
+    this._info(family);
+    if (images !== undefined) {
+      if (!(images instanceof Float32Array) || images.length < 2 * PIXELS || images.length % PIXELS) throw paramError('images must be a Float32Array of at least 2 whole 28x28 images');
+      n = images.length / PIXELS;
+    }
+    // The default check covers at most n samples (16 on screen cannot fill 300).
+    memorisation = memorisation ?? Math.min(300, n);
+    checkInt('n', n, 2, 10 * MAX_SAMPLES);
+    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('memorisation', memorisation, 0, n);
+    likelihood = likelihood ?? Math.min(n, 10000);
+    checkInt('likelihood', likelihood, 0, 10000);
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw paramError('onProgress must be a function');
+    this._touch(family);
+    const args = { family, n, seed, memorisation, likelihood, images: images?.slice() };
+    const r = await this._call('evaluate', args, args.images ? [args.images.buffer] : [], onProgress);
+    return images ? { family, ...r } : r;
+  }
+
+  /**
+   * Runs a step-by-step sampler (families with `capabilities.trajectory`, e.g. diffusion) and
+   * returns up to `frames` stored states, from the pure noise to the samples: each frame's
+   * timestep `t` (T for noise, 0 for the result), the state `x` and the model's prediction of
+   * the final image `x0` (null for the first frame), n * 784 values in [0, 1] each; `ms` is
+   * the sampler's wall-clock time. Options as for {@link GenLab#sample}.
+   * @param {string} family
+   * @param {{n?: number, seed?: number, label?: number, labels?: number[], frames?: number} & Object<string, number|string>} [options]
+   * @returns {Promise<{width: number, height: number, n: number, ms: number, frames: {t: number, x: Float32Array, x0: Float32Array|null}[]}>}
+   */
+  async trajectory(family, { n = 8, seed = 0, label, labels, frames = 50, ...settings } = {}) {
+    const info = this._info(family);
+    if (!info.capabilities.trajectory) throw new Error(`'${family}' has no step-by-step sampler`);
+    checkInt('n', n, 1, 64);
+    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('frames', frames, 2, 1001);
+    labels = this._labels(info, n, label, labels);
+    this._checkSettings(info, settings);
+    this._touch(family);
+    const r = await this._call('trajectory', { family, n, seed, labels, settings, frames });
+    return { width: WIDTH, height: HEIGHT, n, ms: r.ms, frames: r.frames };
+  }
+
+  /**
+   * A diffusion family's noise schedule: `alpha_bar[t]` for t = 0..T-1 (signal level
+   * sqrt(alpha_bar), noise level sqrt(1 - alpha_bar)).
+   * @param {string} family
+   * @returns {Promise<{alpha_bar: number[]}>}
+   */
+  async schedule(family) {
+    const info = this._info(family);
+    if (!info.capabilities.diffusion) throw new Error(`'${family}' is not a diffusion model`);
+    this._touch(family);
+    return this._call('schedule', { family });
+  }
+
+  /**
+   * The forward (noising) process of a diffusion family on test digit `index`: the digit at
+   * each timestep in `ts` (0..T-1) under one shared draw of noise from `seed`.
+   * @param {string} family
+   * @param {{index?: number, ts: number[], seed?: number}} options
+   * @returns {Promise<Images>}
+   */
+  async forwardProcess(family, { index = 0, ts, seed = 0 } = {}) {
+    const info = this._info(family);
+    if (!info.capabilities.diffusion) throw new Error(`'${family}' is not a diffusion model`);
+    this._checkIndex('index', index);
+    if (!Array.isArray(ts) || ts.length < 1 || ts.length > 64) throw paramError('ts must be an array of 1..64 timesteps');
+    ts.forEach((t) => checkInt('t', t, 0, 999));
+    checkInt('seed', seed, 0, U32_MAX);
+    this._touch(family);
+    const pixels = await this._call('forwardProcess', { family, index, ts, seed });
+    return { width: WIDTH, height: HEIGHT, n: ts.length, pixels };
+  }
+
+  /**
+   * The noise codes {@link GenLab#sample} decodes for `seed` (families with a latent space):
+   * n * d values, d = the latent size.
+   * @param {string} family
+   * @param {{n?: number, seed?: number}} [options]
+   * @returns {Promise<{n: number, dim: number, codes: Float32Array}>}
+   */
+  async latentCodes(family, { n = 1, seed = 0 } = {}) {
+    const info = this._info(family);
+    if (!info.capabilities.latent) throw new Error(`'${family}' has no latent space`);
+    checkInt('n', n, 1, MAX_SAMPLES);
+    checkInt('seed', seed, 0, U32_MAX);
+    this._touch(family);
+    const codes = await this._call('latentCodes', { family, n, seed });
+    return { n, dim: codes.length / n, codes };
+  }
+
+  /**
+   * Decodes latent codes (n * d values) into images; conditional families take one label per
+   * code (else labels drawn from a fixed seed).
+   * @param {string} family
+   * @param {{codes: Float32Array|number[], labels?: number[]}} options
+   * @returns {Promise<Images>}
+   */
+  async decode(family, { codes, labels } = {}) {
+    const info = this._info(family);
+    if (!info.capabilities.latent) throw new Error(`'${family}' has no latent space`);
+    if (!(codes instanceof Float32Array || Array.isArray(codes)) || codes.length === 0) throw paramError('codes must be a non-empty array of numbers');
+    const z = Float32Array.from(codes);
+    if (!z.every(Number.isFinite)) throw paramError('codes must be finite numbers');
+    if (labels !== undefined) {
+      if (!info.capabilities.conditional) throw paramError(`'${family}' is not class-conditional: it takes no label`);
+      labels.forEach((l) => checkInt('label', l, 0, 9));
+      labels = Uint8Array.from(labels);
+    }
+    this._touch(family);
+    const pixels = await this._call('decode', { family, z, labels });
+    return { width: WIDTH, height: HEIGHT, n: pixels.length / PIXELS, pixels };
+  }
+
+  /**
+   * What the classifier judge makes of images (n * 784 values in [0, 1]): each image's label,
+   * the class histogram, its entropy in bits, the judge's confidence, an Inception-Score-like
+   * figure, and a mode-collapse `warning` when digits are missing.
+   * @param {Float32Array} images
+   * @returns {Promise<{labels: number[], classes: {histogram: number[], entropy_bits: number, confidence: number, inception_score: number, missing: number[], warning: string|null}}>}
+   */
+  async classes(images) {
+    if (!(images instanceof Float32Array) || images.length < PIXELS || images.length % PIXELS) throw paramError('images must be a Float32Array of whole 28x28 images');
+    return this._call('classes', { images: images.slice() });
+  }
+
+  /**
+   * Test accuracy of the classifiers a family carries, over the first n test digits: naive
+   * Bayes by Bayes' rule beside its logistic-regression twin. Empty for other families.
+   * @param {string} family
+   * @param {{n?: number}} [options]  n in 1..10000
+   * @returns {Promise<{n: number, classifiers: {name: string, accuracy: number}[]}>}
+   */
+  async accuracy(family, { n = 10000 } = {}) {
+    this._info(family);
+    checkInt('n', n, 1, 10000);
+    this._touch(family);
+    return this._call('accuracy', { family, n });
   }
 
   /**

@@ -5,6 +5,7 @@
 //   main -> worker  {id, op, args}
 //   worker -> main  {id, ok: true, result} | {id, ok: false, error: message}
 //   events          {event: 'progress' | 'train-state' | 'snapshot' | 'fatal' | 'device-lost', ...}
+//                   {event: 'call-progress', id, fraction, stage}: progress of call `id` (evaluate)
 //
 // The Rust `Lab` keeps its state in a RefCell: two calls must never overlap. Every op that
 // touches it goes through one promise chain (`serial`). Training runs a few steps per link of
@@ -99,6 +100,27 @@ async function loadPretrained(family, seed = 0) {
     throw new Error(`${message(e)}: run ./build.sh to train and export them`);
   }
   return requireLab().load_weights(family, bytes, seed);
+}
+
+/** Loads the evaluation's classifier judge (weights/classifier.bpk) unless it is loaded. */
+async function ensureJudge() {
+  requireLab();
+  if (lab.has_judge()) return;
+  const bytes = await fetchBytes('weights/classifier.bpk', 'the classifier judge').catch((e) => {
+    throw new Error(`${message(e)}: run ./build.sh train classifier`);
+  });
+  lab.load_judge(bytes);
+}
+
+/** A progress callback for call `id`: posts at most one event per 100 ms, and the last. */
+function callProgress(id) {
+  let last = 0;
+  return (fraction, stage) => {
+    const now = performance.now();
+    if (fraction < 1 && now - last < 100) return;
+    last = now;
+    post({ event: 'call-progress', id, fraction, stage });
+  };
 }
 
 const DATA_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
@@ -354,6 +376,27 @@ const ops = {
   interpolate: ({ family, a, b, steps = 10 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.interpolate(family, a, b, steps))),
   manifold: ({ family, side = 15, extent = 2.5 }) => serial(async () => (await ensureModel(family), lab.manifold(family, side, extent))),
   likelihood: ({ family, n = 500 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.likelihood(family, n))),
+  evaluate: ({ family, n = 500, seed = 0, memorisation = 300, likelihood = 500, images }, id) =>
+    serial(async () => {
+      await ensureData();
+      await ensureJudge();
+      if (images) return lab.score(images, memorisation, callProgress(id));
+      await ensureModel(family);
+      return lab.evaluate(family, n, seed, memorisation, likelihood, callProgress(id));
+    }),
+  accuracy: ({ family, n = 10000 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.accuracy(family, n))),
+  trajectory: ({ family, n = 8, seed = 0, labels, settings, frames = 50 }) =>
+    serial(async () => {
+      await ensureModel(family);
+      const r = await lab.trajectory(family, n, seed, labels, settings, frames);
+      return { frames: r.frames, ms: r.ms };
+    }),
+  schedule: ({ family }) => serial(async () => (await ensureModel(family), lab.schedule(family))),
+  forwardProcess: ({ family, index, ts, seed = 0 }) =>
+    serial(async () => (await ensureData(), await ensureModel(family), lab.forward_process(family, index, Uint32Array.from(ts), seed))),
+  latentCodes: ({ family, n, seed }) => serial(async () => (await ensureModel(family), lab.latent_codes(family, n, seed))),
+  decode: ({ family, z, labels }) => serial(async () => (await ensureModel(family), lab.decode(family, z, labels))),
+  classes: ({ images }) => serial(async () => (await ensureJudge(), lab.classes(images))),
   exportWeights: ({ family }) => serial(async () => (await ensureModel(family), lab.export_weights(family))),
   initFamily: ({ family, params = {}, seed = 0 }) => serial(() => requireLab().init_family(family, params, seed)),
   setParams: ({ family, params }) => serial(async () => (await ensureModel(family), lab.set_params(family, params))),
@@ -375,8 +418,9 @@ self.onmessage = async (ev) => {
   const fn = ops[op];
   try {
     if (!fn) throw new Error(`unknown op '${op}'`);
-    const result = await fn(args);
-    const transfer = result && typeof result === 'object' ? transferList(result, result.originals, result.reconstructions, result.pixels) : [];
+    const result = await fn(args, id);
+    const frames = result && Array.isArray(result.frames) ? result.frames.flatMap((f) => [f.x, f.x0]) : [];
+    const transfer = result && typeof result === 'object' ? transferList(result, result.originals, result.reconstructions, result.pixels, ...frames) : [];
     post({ id, ok: true, result }, transfer);
   } catch (e) {
     if (await lostDevice()) return;

@@ -39,3 +39,66 @@ export function num(v, digits = 1) {
   if (v == null || !Number.isFinite(v)) return '–';
   return v.toFixed(digits);
 }
+
+/** A titled panel: `panel('Samples', {id, explain}, ...children)`. */
+export function panel(title, { id, explain, className = '' } = {}, ...children) {
+  return el(
+    'section',
+    { className: `panel ${className}`.trim(), id },
+    el('h2', { textContent: title }),
+    explain ? el('p', { className: 'explain', textContent: explain }) : null,
+    ...children,
+  );
+}
+
+/** A labelled <select> of `[value, text]` options. */
+export function selectField(id, label, options, { value, title } = {}) {
+  const input = el('select', { id, title }, ...options.map(([v, text]) => el('option', { value: String(v), textContent: text })));
+  if (value !== undefined) input.value = String(value);
+  return { input, node: el('label', { className: 'field', htmlFor: id }, `${label} `, input) };
+}
+
+/**
+ * Wraps an async function so that calls never pile up: while one runs, only the latest of
+ * the calls made meanwhile runs after it (a slider dragged over 50 positions decodes two or
+ * three codes, not 50). Errors go to `onError`.
+ */
+export function latestOnly(fn, onError = (e) => console.error(e)) {
+  let running = false;
+  let queued = null;
+  const go = async (args) => {
+    running = true;
+    try {
+      await fn(...args);
+    } catch (e) {
+      onError(e);
+    } finally {
+      running = false;
+      if (queued) {
+        const next = queued;
+        queued = null;
+        go(next);
+      }
+    }
+  };
+  return (...args) => {
+    if (running) queued = args;
+    else go(args);
+  };
+}
+
+/** Saves bytes as a download named `name`. */
+export function saveBytes(bytes, name) {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/** Formats a share in [0, 1] as a percentage. */
+export function pct(v, digits = 1) {
+  if (v == null || !Number.isFinite(v)) return '–';
+  return `${(100 * v).toFixed(digits)}%`;
+}

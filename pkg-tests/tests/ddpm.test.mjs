@@ -1,0 +1,79 @@
+// i. The diffusion page: the reverse process stored step by step, walked with the timeline
+// scrubber from pure noise to the final digits; the forward process on a test digit; the
+// time per sample beside the samples.
+//
+// Page elements (views/ddpm.js): #samples #sample-time #sampler-sampler #sampler-steps
+// #trajectory-scrubber (range over the stored states) #trajectory-t #trajectory-play
+// #traj-x (x_t) #traj-x0 (predicted x0) #trajectory-time #fwd-t #fwd-image #fwd-levels.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertNonBlank, canvasImage, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  checkBuilt();
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('DDPM: the step-through scrubber walks >= 10 stored states to non-blank digits; the forward process', { timeout: 150_000 }, async () => {
+  await withPage(browser, async (page) => {
+    await page.goto(`${server.url}family.html?family=ddpm&backend=cpu`);
+    await waitReady(page);
+    assertNonBlank(assert, await canvasStats(page, '#samples'), 'samples');
+    assert.match(await page.locator('#sample-time').textContent(), /\d ms per sample with 20 DDIM steps/);
+
+    // The page runs the sampler step by step once by itself (and plays it).
+    const scrub = page.locator('#trajectory-scrubber');
+    await page.waitForFunction(() => !document.querySelector('#trajectory-scrubber').disabled, null, { timeout: 90_000 });
+    const count = Number(await scrub.getAttribute('max')) + 1;
+    assert.ok(count >= 10, `${count} stored states`);
+    assert.match(await page.locator('#trajectory-time').textContent(), /ms per digit/);
+
+    const seen = new Set(); // filling the range pauses the playback the run started
+    const ts = [];
+    for (let i = 0; i < count; i++) {
+      await scrub.fill(String(i));
+      ts.push(await page.locator('#trajectory-t').textContent());
+      seen.add(await canvasImage(page, '#traj-x'));
+    }
+    assert.ok(seen.size >= 10, `${seen.size} distinct states of x_t over ${count} frames`);
+    assert.match(ts[0], /pure noise/);
+    assert.match(ts.at(-1), /^t = 0 \(the samples\)$/);
+    const t = ts.map((s) => Number(/t = (\d+)/.exec(s)[1]));
+    assert.ok(t.every((v, i) => i === 0 || v < t[i - 1]), `t falls frame by frame: ${t.join(', ')}`);
+    // The last frame: the final digits, and the prediction beside them.
+    assertNonBlank(assert, await canvasStats(page, '#traj-x'), 'the final digits');
+    assertNonBlank(assert, await canvasStats(page, '#traj-x0'), 'the last prediction of x0');
+
+    // Play from the start moves the scrubber forward by itself.
+    await scrub.fill('0');
+    await page.click('#trajectory-play');
+    await page.waitForFunction(() => Number(document.querySelector('#trajectory-scrubber').value) >= 3, null, { timeout: 10_000 });
+
+    // The forward process: a test digit noised to t, with the schedule's levels.
+    await page.waitForFunction(() => /signal/.test(document.querySelector('#fwd-levels').textContent) && document.querySelector('#fwd-image').dataset.images === '1', null, { timeout: 60_000 });
+    const levels = async () => {
+      const m = /signal √ᾱ_t = ([\d.]+), noise √\(1 − ᾱ_t\) = ([\d.]+)/.exec(await page.locator('#fwd-levels').textContent());
+      return { signal: Number(m[1]), noise: Number(m[2]) };
+    };
+    const before = await canvasImage(page, '#fwd-image');
+    await page.locator('#fwd-t').fill('50');
+    await page.waitForFunction((b) => document.querySelector('#fwd-image').toDataURL() !== b, before, { timeout: 30_000 });
+    const early = await levels();
+    const clean = await canvasImage(page, '#fwd-image');
+    await page.locator('#fwd-t').fill('900');
+    await page.waitForFunction((b) => document.querySelector('#fwd-image').toDataURL() !== b, clean, { timeout: 30_000 });
+    const late = await levels();
+    assert.ok(early.signal > late.signal && early.noise < late.noise, `signal ${early.signal} -> ${late.signal}, noise ${early.noise} -> ${late.noise}`);
+    assertNonBlank(assert, await canvasStats(page, '#fwd-image'), 'x_t');
+    assert.equal(await page.locator('#schedule-chart .uplot').count(), 1, 'the schedule chart');
+    assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
+  });
+});

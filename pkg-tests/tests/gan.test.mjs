@@ -1,0 +1,100 @@
+// h. The GAN and cGAN pages: training shows the two players' losses and a fixed-noise grid
+// with a scrubber over its snapshots; the cGAN draws the digit asked for (a label change
+// changes the digits), the same z as every digit, and works embedded.
+//
+// Page elements (views/gan.js): #samples (data-images) #sample-label (cgan: 'all', '0'..'9')
+// #class-histogram (data-total) #z-0.. #z-image #every-class (cgan) #train-samples
+// #snapshot-scrubber (range over the snapshots) #snapshot-step #loss-chart #dx-chart, and
+// the training panel's (ui/training.js).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertNonBlank, canvasImage, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  checkBuilt();
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('GAN training: live D/G losses, and the scrubber steps through the fixed-noise snapshots', { timeout: 150_000 }, async () => {
+  await withPage(browser, async (page) => {
+    await page.goto(`${server.url}family.html?family=gan&backend=cpu`);
+    await waitReady(page);
+    assert.ok(await page.locator('#snapshot-scrubber').isDisabled(), 'no snapshots before training');
+    await page.check('#from-scratch');
+    await page.fill('#param-batch', '16');
+    await page.fill('#train-steps', '4');
+    await page.fill('#train-chunk', '1');
+    await page.fill('#train-sample-every', '1');
+    await page.click('#train-start');
+    await page.waitForFunction(() => ['done', 'error'].includes(window.genlabRun?.state), null, { timeout: 120_000, polling: 250 });
+    assert.equal(await page.evaluate(() => window.genlabRun.state), 'done', await page.evaluate(() => window.genlabRun.error));
+    const history = await page.evaluate(() => window.genlabHistory);
+    assert.equal(history.at(-1).step, 4);
+    for (const k of ['d_loss', 'g_loss', 'd_real', 'd_fake']) {
+      assert.ok(history.every((h) => Number.isFinite(h.losses[k])), `finite ${k}`);
+      assert.ok(Number.isFinite(Number(await page.locator(`#loss-${k}`).textContent())), `#loss-${k} shows a value`);
+    }
+    assert.equal(await page.locator('#loss-chart .uplot').count(), 1, 'the D and G loss chart');
+    assert.equal(await page.locator('#dx-chart .uplot').count(), 1, 'the D(x) vs D(G(z)) chart');
+    assert.ok(Number(await page.locator('#steps-per-sec').textContent()) > 0, 'steps/s shown');
+
+    // One snapshot per step: the scrubber spans them, following the newest.
+    const scrub = page.locator('#snapshot-scrubber');
+    assert.equal(await scrub.isDisabled(), false, 'the scrubber is live');
+    const count = Number(await scrub.getAttribute('max')) + 1;
+    assert.ok(count >= 2, `${count} snapshots`);
+    assert.equal(Number(await scrub.inputValue()), count - 1, 'it shows the newest');
+    assert.match(await page.locator('#snapshot-step').textContent(), new RegExp(`^step 4 \\(${count} of ${count}\\)$`));
+    assertNonBlank(assert, await canvasStats(page, '#train-samples'), 'the newest snapshot');
+    const newest = await canvasImage(page, '#train-samples');
+    await scrub.fill('0');
+    assert.match(await page.locator('#snapshot-step').textContent(), new RegExp(`^step 1 \\(1 of ${count}\\)$`));
+    const oldest = await canvasImage(page, '#train-samples');
+    assert.notEqual(oldest, newest, 'the first snapshot differs from the last');
+    assertNonBlank(assert, await canvasStats(page, '#train-samples'), 'the first snapshot');
+    assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
+  });
+});
+
+test('cGAN: a label change changes the digits; the same z as every digit; embedded', { timeout: 120_000 }, async () => {
+  await withPage(browser, async (page) => {
+    await page.goto(`${server.url}family.html?family=cgan&embed=1&backend=cpu`);
+    await waitReady(page);
+    assert.equal(await page.locator('header').count(), 0, 'embedded: no site header');
+    // Default: every digit, one row each.
+    assert.equal(await page.locator('#sample-label').inputValue(), 'all');
+    assert.equal(await page.locator('#samples').getAttribute('data-images'), '80', '8 samples of each of the 10 digits');
+    assertNonBlank(assert, await canvasStats(page, '#samples'), 'a row per digit');
+    await page.waitForFunction(() => document.querySelector('#class-histogram').dataset.total === '80', null, { timeout: 30_000 });
+
+    const drawn = async (label) => {
+      const before = await canvasImage(page, '#samples');
+      await page.selectOption('#sample-label', label);
+      await page.waitForFunction((b) => document.querySelector('#samples').toDataURL() !== b, before, { timeout: 30_000 });
+      return canvasImage(page, '#samples');
+    };
+    const three = await drawn('3');
+    assert.equal(await page.locator('#samples').getAttribute('data-images'), '64');
+    assertNonBlank(assert, await canvasStats(page, '#samples'), 'samples of 3');
+    const seven = await drawn('7');
+    assert.notEqual(seven, three, 'same seed, another label: other digits');
+    // The same seed and label again: the same picture (it is the label that changed them).
+    assert.equal(await drawn('3'), three);
+
+    // Same z, every digit: ten images; a z slider changes them.
+    await page.waitForFunction(() => document.querySelector('#every-class')?.dataset.images === '10', null, { timeout: 30_000 });
+    assertNonBlank(assert, await canvasStats(page, '#every-class'), 'same z, every digit');
+    const before = await canvasImage(page, '#every-class');
+    await page.locator('#z-0').fill('2.5');
+    await page.waitForFunction((b) => document.querySelector('#every-class').toDataURL() !== b, before, { timeout: 30_000 });
+    assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
+  });
+});

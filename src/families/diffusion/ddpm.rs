@@ -1,0 +1,278 @@
+//! Denoising diffusion: Ho, Jain & Abbeel, "Denoising Diffusion Probabilistic Models", 2020
+//! (arXiv:2006.11239), with classifier-free guidance (Ho & Salimans 2022, arXiv:2207.12598).
+//!
+//! Training (Ho et al., Algorithm 1): take a digit x0 (pixels scaled to [-1, 1]), a step
+//! t ~ U{0..T-1} and noise eps ~ N(0, I); make x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps
+//! in one go (the closed form of [`super::schedule`]); regress the U-Net onto the noise:
+//!
+//!   L = | eps - eps_theta(x_t, t, y) |^2.
+//!
+//! The label y is replaced by the null label with probability `p_uncond`, so the one network
+//! learns both eps(x_t, t, y) and eps(x_t, t). Sampling with guidance w then uses
+//!
+//!   eps_w = eps(x_t, t) + w (eps(x_t, t, y) - eps(x_t, t)),
+//!
+//! w = 0 being the unconditional model, w = 1 the conditional one, w > 1 sharper digits of the
+//! asked class at some cost in variety. Samplers: [`super::sampler`]. Sampling and the
+//! weights file use an exponential moving average of the weights ([`crate::nn::ema`]), as
+//! Ho et al. do.
+
+use super::sampler::{self, Method, Step, METHODS};
+use super::schedule::{Schedule, KINDS, T};
+use crate::data::IMAGE_PIXELS;
+use crate::error::Result;
+use crate::families::hyper::{self, Config, HyperParam};
+use crate::families::{Batch, Capabilities, Diffusion, Family, FamilyInfo, Frame, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses};
+use crate::nn::ema;
+use crate::nn::unet::{UNet, NULL_LABEL};
+use crate::weights::{self, Pending};
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::store::ModuleRecord;
+use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+
+pub const REGISTRATION: Registration = Registration { info, create };
+
+pub fn info() -> FamilyInfo {
+    let [_, batch] = hyper::common(5e-4, 64.0);
+    FamilyInfo {
+        name: "ddpm",
+        title: "Denoising diffusion (DDPM)",
+        description: "Learns to remove noise a little at a time; sampling starts from pure noise and denoises it step by step, \
+                      optionally guided towards a chosen digit.",
+        paper: Paper {
+            title: "Denoising Diffusion Probabilistic Models",
+            authors: "Jonathan Ho, Ajay Jain, Pieter Abbeel",
+            year: 2020,
+            url: "https://arxiv.org/abs/2006.11239",
+        },
+        pixels: PixelModel::Continuous,
+        hyper: vec![
+            HyperParam::int("channels", "channels", "U-Net channels at 14x14 (twice as many at 7x7)", 32.0, 8.0, 64.0).architecture(),
+            HyperParam::choice("schedule", "noise schedule", "how the noise level grows with t", KINDS, 1).architecture(),
+            HyperParam::float("p_uncond", "label dropout", "share of training digits shown without their label (for guidance)", 0.1, 0.0, 0.5),
+            HyperParam::float("ema", "weight averaging", "decay of the moving average of weights that samples (0: none)", 0.999, 0.0, 0.9999),
+            HyperParam::log_float("lr", "learning rate", "Adam step size", 5e-4, 1e-5, 1e-2),
+            batch,
+        ],
+        sampling: vec![
+            HyperParam::choice("sampler", "sampler", "DDIM (any number of steps, eta) or ancestral DDPM", METHODS, 0),
+            HyperParam::int("steps", "steps", "denoising steps (1000 = every step of the chain)", 20.0, 1.0, T as f64),
+            HyperParam::float("eta", "eta", "DDIM's noise: 0 deterministic, 1 like DDPM", 0.0, 0.0, 1.0),
+            HyperParam::float("guidance", "guidance", "classifier-free guidance scale w, used with a label (0: unconditional, 1: conditional)", 2.0, 0.0, 10.0),
+        ],
+        capabilities: Capabilities {
+            trainable: true,
+            trajectory: true,
+            likelihood: None,
+            latent: false,
+            encoder: false,
+            conditional: true,
+            classify: false,
+            diffusion: true,
+        },
+        losses: vec![LossInfo { key: "mse", label: "noise prediction error |eps - eps_theta|^2 per pixel" }],
+        train_steps: 5000,
+    }
+}
+
+fn optimizer() -> ModuleOptimizer {
+    AdamConfig::new().init()
+}
+
+fn create(config: &Config, device: &Device) -> Box<dyn Family> {
+    Box::new(Ddpm::new(config, device))
+}
+
+pub struct Ddpm {
+    /// The network that trains (on the autodiff device).
+    net: UNet,
+    /// The moving average of its weights (inner device): what samples and what is saved.
+    ema: UNet,
+    /// Training steps taken since the model was made or loaded (for the average's warm-up).
+    updates: u64,
+    optim: ModuleOptimizer,
+    schedule: Schedule,
+    /// alpha_bar_t on the device, `[T]`, for the training step's closed-form noising.
+    alpha_bar: Tensor<1>,
+    config: Config,
+    device: Device,
+}
+
+/// Pixels in [0, 1] to the diffusion's [-1, 1], and back (clamped for display).
+fn to_signed(x: Tensor<2>) -> Tensor<2> {
+    x.mul_scalar(2.0).sub_scalar(1.0)
+}
+
+fn to_unit(x: Tensor<2>) -> Tensor<2> {
+    x.add_scalar(1.0).div_scalar(2.0).clamp(0.0, 1.0)
+}
+
+impl Ddpm {
+    pub fn new(config: &Config, device: &Device) -> Ddpm {
+        let device = device.clone().autodiff();
+        let schedule = Schedule::from_index(hyper::get(config, "schedule") as usize);
+        let ab: Vec<f32> = schedule.alpha_bar.iter().map(|&v| v as f32).collect();
+        let net = UNet::new(hyper::get(config, "channels") as usize, &device);
+        Ddpm {
+            ema: net.valid(),
+            net,
+            updates: 0,
+            optim: optimizer(),
+            alpha_bar: Tensor::from_data(TensorData::new(ab, [T]), &device),
+            schedule,
+            config: config.clone(),
+            device,
+        }
+    }
+
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps for a batch `[b, 784]` at
+    /// timesteps `t` `[b]` (the forward process in closed form).
+    pub fn noised(&self, x0: Tensor<2>, t: Tensor<1, Int>, eps: Tensor<2>) -> Tensor<2> {
+        let b = x0.dims()[0];
+        let ab = self.alpha_bar.clone().to_device(&x0.device()).select(0, t).reshape([b, 1]);
+        x0 * ab.clone().sqrt() + eps * ab.neg().add_scalar(1.0).sqrt()
+    }
+
+    /// The guided noise prediction at step `t` for `x` (`[n, 784]` in [-1, 1]) with the
+    /// inference network: unconditional without labels, else eps_u + w (eps_c - eps_u).
+    pub fn guided_eps(&self, net: &UNet, x: Tensor<2>, t: usize, labels: Option<&[u8]>, w: f64) -> Tensor<2> {
+        let device = x.device();
+        let n = x.dims()[0];
+        let time = |m: usize| Tensor::<1>::full([m], t as f32, &device);
+        let ids = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), &device);
+        match labels {
+            None => net.forward(x, time(n), ids(vec![NULL_LABEL as i64; n])),
+            Some(labels) => {
+                // Conditional and unconditional in one batch of 2n.
+                let mut y: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+                y.extend(std::iter::repeat_n(NULL_LABEL as i64, n));
+                let both = net.forward(Tensor::cat(vec![x.clone(), x], 0), time(2 * n), ids(y));
+                let cond = both.clone().slice([0..n, 0..IMAGE_PIXELS]);
+                let uncond = both.slice([n..2 * n, 0..IMAGE_PIXELS]);
+                uncond.clone() + (cond - uncond).mul_scalar(w)
+            }
+        }
+    }
+
+    /// Runs the chosen sampler; `each` sees every step.
+    fn reverse(&self, options: &SampleOptions, each: &mut dyn FnMut(Step)) -> Tensor<2> {
+        let info = info();
+        let device = self.device.clone().without_autodiff();
+        let net = &self.ema;
+        let n = options.n;
+        let method = match options.setting(&info, "sampler") as usize {
+            1 => Method::Ddpm,
+            _ => Method::Ddim { eta: options.setting(&info, "eta") },
+        };
+        let steps = options.setting(&info, "steps") as usize;
+        let w = options.setting(&info, "guidance");
+        let labels = options.labels.as_deref();
+        let x_t = crate::noise::normal_tensor(options.seed, [n, IMAGE_PIXELS], &device);
+        let mut k = 0u64;
+        let mut noise = || {
+            k += 1;
+            crate::noise::normal_tensor(options.seed.wrapping_add(k.wrapping_mul(0x9e37_79b9)), [n, IMAGE_PIXELS], &device)
+        };
+        let eps = |x: Tensor<2>, t: usize| self.guided_eps(net, x, t, labels, w);
+        sampler::run(&self.schedule, method, steps, x_t, &eps, &mut noise, each)
+    }
+}
+
+impl Model for Ddpm {
+    fn info(&self) -> FamilyInfo {
+        info()
+    }
+
+    fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    fn device(&self) -> &Device {
+        &self.device
+    }
+
+    fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
+        let lr = hyper::get(&self.config, "lr");
+        let p_uncond = hyper::get(&self.config, "p_uncond");
+        let x0 = to_signed(batch.images);
+        let b = x0.dims()[0];
+        let t = Tensor::<1>::random([b], Distribution::Uniform(0.0, T as f64), &self.device).floor().clamp(0.0, (T - 1) as f64).int();
+        let eps = Tensor::<2>::random([b, IMAGE_PIXELS], Distribution::Normal(0.0, 1.0), &self.device);
+        let x_t = self.noised(x0, t.clone(), eps.clone());
+        let drop = Tensor::<1>::random([b], Distribution::Default, &self.device).lower_elem(p_uncond);
+        let y = batch.labels.mask_fill(drop, NULL_LABEL as i64);
+        let pred = self.net.forward(x_t, t.float(), y);
+        let loss = (pred - eps).square().mean();
+        let grads = GradientsParams::from_grads(loss.backward(), &self.net);
+        self.net = self.optim.step(lr, self.net.clone(), grads);
+        let decay = hyper::get(&self.config, "ema");
+        self.ema = ema::update(self.ema.clone(), &self.net.valid(), ema::warmed_decay(decay, self.updates));
+        self.updates += 1;
+        Ok(vec![loss.detach()])
+    }
+
+    fn weights(&self) -> Pending {
+        weights::pending(&self.ema)
+    }
+
+    fn load_record(&mut self, record: ModuleRecord) -> Result<()> {
+        self.net = weights::apply(self.net.clone(), record)?;
+        self.ema = self.net.valid();
+        self.updates = 0;
+        self.optim = optimizer();
+        Ok(())
+    }
+}
+
+impl Family for Ddpm {
+    fn sample(&self, options: &SampleOptions) -> Result<Tensor<2>> {
+        Ok(to_unit(self.reverse(options, &mut |_| {})))
+    }
+
+    /// Every stored step's x_t and predicted x0 (up to `frames` of them, evenly spread, the
+    /// last always kept), as images in [0, 1]. The first frame is the pure noise x_T.
+    fn trajectory(&self, options: &SampleOptions, frames: usize) -> Option<Result<Vec<Frame>>> {
+        let steps = options.setting(&info(), "steps") as usize;
+        let total = self.schedule.timesteps(steps).len();
+        let frames = frames.clamp(2, total + 1);
+        // Which of the steps 1..=total to keep, evenly spread.
+        let keep: Vec<usize> = (1..frames).map(|i| (i * total).div_ceil(frames - 1)).collect();
+        let device = self.device.clone().without_autodiff();
+        let start = crate::noise::normal_tensor(options.seed, [options.n, IMAGE_PIXELS], &device);
+        let mut out = vec![Frame { t: T, x: to_unit(start), x0: None }];
+        let mut i = 0;
+        self.reverse(options, &mut |s: Step| {
+            i += 1;
+            if keep.contains(&i) {
+                out.push(Frame { t: s.t, x: to_unit(s.x), x0: Some(to_unit(s.x0)) });
+            }
+        });
+        Some(Ok(out))
+    }
+
+    fn diffusion(&self) -> Option<&dyn Diffusion> {
+        Some(self)
+    }
+}
+
+impl Diffusion for Ddpm {
+    fn alpha_bar(&self) -> &[f64] {
+        &self.schedule.alpha_bar
+    }
+
+    fn noise_images(&self, x0: Tensor<2>, t: usize, eps: Tensor<2>) -> Tensor<2> {
+        let device = self.device.clone().without_autodiff();
+        let ab = self.schedule.alpha_bar[t.min(T - 1)];
+        let x0 = to_signed(x0.to_device(&device));
+        to_unit(x0.mul_scalar(ab.sqrt()) + eps.to_device(&device).mul_scalar((1.0 - ab).sqrt()))
+    }
+}

@@ -1,0 +1,88 @@
+//! Samplers: ways to run the reverse chain from noise x_T to an image x_0, given any network
+//! that predicts the noise eps(x_t, t). Kept apart from the network, as in Hugging Face
+//! diffusers: one U-Net, several samplers.
+//!
+//! Both first estimate the clean image from the predicted noise (Ho et al. 2020, eq. 15),
+//!
+//!   x0 = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t),   clipped to [-1, 1],
+//!
+//! then step from t to the previous timestep t' of their grid (all T steps, or fewer).
+//!
+//! DDPM, ancestral (Ho et al. 2020, eqs. 6-7; on a shorter grid with beta'_t =
+//! 1 - alpha_bar_t / alpha_bar_t', as Nichol & Dhariwal 2021 respace it): sample the
+//! posterior q(x_t' | x_t, x0) = N(mu, sigma^2 I) with
+//!
+//!   mu = sqrt(alpha_bar_t') beta'_t / (1 - alpha_bar_t) x0 + sqrt(1 - beta'_t) (1 - alpha_bar_t') / (1 - alpha_bar_t) x_t
+//!   sigma^2 = beta'_t (1 - alpha_bar_t') / (1 - alpha_bar_t)
+//!
+//! DDIM (Song, Meng & Ermon 2020, eq. 12): with sigma = eta sqrt((1 - alpha_bar_t') /
+//! (1 - alpha_bar_t)) sqrt(1 - alpha_bar_t / alpha_bar_t'),
+//!
+//!   x_t' = sqrt(alpha_bar_t') x0 + sqrt(1 - alpha_bar_t' - sigma^2) eps + sigma z,
+//!
+//! deterministic for eta = 0 (the noise x_T alone decides the image), DDPM-like for eta = 1.
+
+use super::schedule::Schedule;
+use burn::tensor::Tensor;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Method {
+    Ddpm,
+    Ddim { eta: f64 },
+}
+
+/// The names of the samplers in settings, in index order.
+pub const METHODS: &[&str] = &["ddim", "ddpm"];
+
+/// One step of the reverse chain: the state it reached and its guess at the clean image.
+pub struct Step {
+    /// The timestep the step reached, counted as in the paper: T for pure noise, 0 for the
+    /// finished image (the grid's index t is the paper's step t + 1).
+    pub t: usize,
+    /// x_t' after the step, pixels in [-1, 1] (roughly: noise is unbounded).
+    pub x: Tensor<2>,
+    /// The clean image predicted from the state the step started at, in [-1, 1].
+    pub x0: Tensor<2>,
+}
+
+/// Runs the reverse chain from `x` (= x_T) over `steps` timesteps. `eps(x, t)` is the noise
+/// prediction; `noise()` draws fresh standard normal noise shaped like x (called only where
+/// the step is random); `each(step)` sees every step. Returns x_0 in [-1, 1].
+pub fn run(
+    schedule: &Schedule,
+    method: Method,
+    steps: usize,
+    mut x: Tensor<2>,
+    eps: &dyn Fn(Tensor<2>, usize) -> Tensor<2>,
+    noise: &mut dyn FnMut() -> Tensor<2>,
+    each: &mut dyn FnMut(Step),
+) -> Tensor<2> {
+    let ts = schedule.timesteps(steps);
+    for (i, &t) in ts.iter().enumerate() {
+        let ab = schedule.alpha_bar[t];
+        let ab_prev = schedule.alpha_bar_prev(ts.get(i + 1).copied());
+        let e = eps(x.clone(), t);
+        let x0 = (x.clone() - e.mul_scalar((1.0 - ab).sqrt())).div_scalar(ab.sqrt()).clamp(-1.0, 1.0);
+        // The noise consistent with the clipped x0.
+        let e = (x.clone() - x0.clone().mul_scalar(ab.sqrt())).div_scalar((1.0 - ab).sqrt());
+        let next = match method {
+            Method::Ddim { eta } => {
+                let sigma = eta * ((1.0 - ab_prev) / (1.0 - ab)).sqrt() * (1.0 - ab / ab_prev).max(0.0).sqrt();
+                let mut next = x0.clone().mul_scalar(ab_prev.sqrt()) + e.mul_scalar((1.0 - ab_prev - sigma * sigma).max(0.0).sqrt());
+                if sigma > 0.0 {
+                    next = next + noise().mul_scalar(sigma);
+                }
+                next
+            }
+            Method::Ddpm => {
+                let beta = 1.0 - ab / ab_prev;
+                let mean = x0.clone().mul_scalar(ab_prev.sqrt() * beta / (1.0 - ab)) + x.clone().mul_scalar((1.0 - beta).sqrt() * (1.0 - ab_prev) / (1.0 - ab));
+                let var = beta * (1.0 - ab_prev) / (1.0 - ab);
+                if var > 0.0 { mean + noise().mul_scalar(var.sqrt()) } else { mean }
+            }
+        };
+        x = next;
+        each(Step { t: ts.get(i + 1).map_or(0, |t| t + 1), x: x.clone(), x0 });
+    }
+    x
+}
