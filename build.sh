@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GenLab's one entry point.
 #   ./build.sh              set up what is missing, build the wasm package, serve www/ on :8080
+#   ./build.sh build        the same without serving
 #   ./build.sh test         every test: cargo test, wasm-pack test (Chromium, WebGPU + CPU), pkg-tests
 #   ./build.sh train NAME   train a family (or the classifier judge) natively, write www/weights/NAME.bpk
 #   ./build.sh eval [--samples N]   evaluate every family's shipped weights: a table, and www/weights/eval.json
@@ -149,6 +150,8 @@ cmd=${1:-serve}
 case "$cmd" in
   serve|"")
     setup; build_wasm; stage_mnist; serve ;;
+  build)
+    setup; build_wasm; stage_mnist ;;
   test)
     setup; run_tests ;;
   train)
@@ -167,9 +170,13 @@ case "$cmd" in
     setup; export MNIST_DIR; MNIST_DIR=$(mnist_dir)
     build_wasm; stage_mnist
     log "native training throughput (Flex, batch 64)"
-    cargo run --release --locked --bin genlab -- bench --family vae --steps 200 --batch 64 | tee "$CARGO_TARGET_DIR/bench-native.json"
+    : > "$CARGO_TARGET_DIR/bench-native.json"
+    for family in vae gan cgan ddpm naive-bayes; do
+      steps=200; [ "$family" = ddpm ] && steps=30
+      cargo run --release --locked --bin genlab -- bench --family "$family" --steps "$steps" --batch 64 | tee -a "$CARGO_TARGET_DIR/bench-native.json"
+    done
     log "in headless Chromium (Flex and WebGPU/SwiftShader), page load to first samples, wasm size"
     (cd pkg-tests && node bench.mjs "$CARGO_TARGET_DIR/bench-native.json") ;;
   *)
-    die "unknown command '$cmd' (serve | test | train FAMILY | eval | likelihood FAMILY | bench)" ;;
+    die "unknown command '$cmd' (serve | build | test | train FAMILY | eval | likelihood FAMILY | bench)" ;;
 esac

@@ -16,6 +16,9 @@ import { launch, serve, withPage, WWW } from './lib/harness.mjs';
 const STEPS = Number(process.env.BENCH_STEPS || 30);
 const GPU_STEPS = Number(process.env.BENCH_GPU_STEPS || 4);
 const BATCH = 64;
+// DDPM's steps are ~20x a VAE's on the CPU: fewer of them, same batch.
+const FAMILIES = (process.env.BENCH_FAMILIES || 'vae,gan,cgan,ddpm').split(',');
+const stepsFor = (family, steps) => (family === 'ddpm' ? Math.max(2, Math.ceil(steps / 6)) : steps);
 
 const rows = [];
 const row = (what, backend, value, note = '') => rows.push({ what, backend, value, note });
@@ -74,9 +77,12 @@ const server = await serve();
 try {
   const cpu = await launch({ webgpu: false });
   try {
-    const t = await browserTraining(cpu, server, 'cpu', 'vae', STEPS);
-    if (t.error) row('vae training', 'Flex, wasm (Chromium)', 'n/a', t.error);
-    else row(`vae training, batch ${BATCH}`, 'Flex, wasm (Chromium)', `${t.sps.toFixed(1)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${STEPS} steps, one thread`);
+    for (const family of FAMILIES) {
+      const steps = stepsFor(family, STEPS);
+      const t = await browserTraining(cpu, server, 'cpu', family, steps);
+      if (t.error) row(`${family} training`, 'Flex, wasm (Chromium)', 'n/a', t.error);
+      else row(`${family} training, batch ${BATCH}`, 'Flex, wasm (Chromium)', `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${steps} steps, one thread`);
+    }
     const times = await firstSamples(cpu, server);
     row('page load to first samples (gallery)', 'Flex, wasm (Chromium)', `${Math.min(...times).toFixed(0)} ms best, ${Math.max(...times).toFixed(0)} ms worst of ${times.length}`, 'budget 2000 ms');
   } finally {
@@ -84,9 +90,11 @@ try {
   }
   const gpu = await launch({ webgpu: true });
   try {
-    const t = await browserTraining(gpu, server, 'webgpu', 'vae', GPU_STEPS);
-    if (t.error) row('vae training', 'WebGPU (Chromium)', 'n/a', t.error);
-    else row(`vae training, batch ${BATCH}`, `WebGPU (${t.adapter || 'adapter'})`, `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${GPU_STEPS} steps`);
+    for (const family of ['vae', 'gan']) {
+      const t = await browserTraining(gpu, server, 'webgpu', family, GPU_STEPS);
+      if (t.error) row(`${family} training`, 'WebGPU (Chromium)', 'n/a', t.error);
+      else row(`${family} training, batch ${BATCH}`, `WebGPU (${t.adapter || 'adapter'})`, `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${GPU_STEPS} steps`);
+    }
   } finally {
     await gpu.close();
   }

@@ -10,7 +10,9 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+// In a dedicated worker, as the page runs its models: long first-use kernel compilation on
+// WebGPU (and long Flex steps) then never block the test page, which chromedriver polls.
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 // The test digits (MNIST_DIR is set by build.sh at compile time), to train and reconstruct,
 // and the shipped classifier judge and naive Bayes, to evaluate.
@@ -40,9 +42,8 @@ async fn lab(backend: &str) -> Lab {
     lab
 }
 
-/// Lets the page's event loop run. On Flex every promise is already resolved, so without this
-/// a whole test runs as one chain of microtasks and the renderer answers nobody (chromedriver
-/// gives up after 30 s); the page itself does model work in a worker and never has this issue.
+/// Lets the event loop run between calls: on Flex every promise is already resolved, so
+/// without this a whole test would be one unbroken chain of microtasks.
 async fn tick() {
     let p = js_sys::Promise::new(&mut |resolve, _| {
         let global = js_sys::global();
@@ -126,7 +127,9 @@ async fn evaluate(backend: &str) {
     assert!(fid.is_finite() && real.is_finite() && fid > real && real > 0.0, "{backend}: FID {fid}, real {real}");
     let hist = js_sys::Array::from(&get(&r, &["classes", "histogram"]));
     assert_eq!(hist.iter().map(|v| v.as_f64().unwrap()).sum::<f64>(), 40.0);
-    assert!(num(&r, &["memorisation", "test_nn"]) > 0.0);
+    // (The test split doubles as training data here, so only the samples' distance means much.)
+    assert_eq!(num(&r, &["memorisation", "n"]), 10.0);
+    assert!(num(&r, &["memorisation", "sample_nn"]) > 0.0);
     assert!(num(&r, &["likelihood", "nats"]) < 0.0);
     let acc = num(&r, &["conditional_accuracy"]);
     assert!((0.0..=1.0).contains(&acc));

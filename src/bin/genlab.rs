@@ -349,7 +349,7 @@ mod cli {
             };
             let missing = if r.classes.missing.is_empty() { "none".to_string() } else { r.classes.missing.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ") };
             out += &format!(
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {missing} | {} | {nats} | {bpd} | {} | {:.3} |\n",
+                "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {missing} | {} | {nats} | {bpd} | {} | {:.3} |\n",
                 r.family,
                 match families::infos().into_iter().find(|i| i.name == r.family) {
                     Some(info) if !r.settings.is_empty() => describe(&info, &r.settings),
