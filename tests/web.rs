@@ -122,7 +122,7 @@ async fn evaluate(backend: &str) {
     let lab = lab(backend).await;
     lab.load_judge(JUDGE.to_vec()).unwrap();
     lab.load_weights("naive-bayes", NAIVE_BAYES.to_vec(), 0).unwrap();
-    let r = ok(lab.evaluate("naive-bayes".into(), 40, 1, 10, 50, None)).await;
+    let r = ok(lab.evaluate("naive-bayes".into(), 40, 1, 10, 50, JsValue::UNDEFINED, None)).await;
     let (fid, real) = (num(&r, &["fid"]), num(&r, &["fid_real"]));
     assert!(fid.is_finite() && real.is_finite() && fid > real && real > 0.0, "{backend}: FID {fid}, real {real}");
     let hist = js_sys::Array::from(&get(&r, &["classes", "histogram"]));

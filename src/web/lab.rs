@@ -369,14 +369,21 @@ impl Lab {
     /// (FID-MNIST and its real-vs-real baseline, class histogram and entropy, confidence,
     /// Inception-Score-like figure), `memorisation` of them checked for copies of training
     /// digits, the likelihood of `likelihood` test digits where the family has one, and the
-    /// conditional accuracy of a conditional family. `progress(fraction, stage)` is called as
-    /// it goes. Resolves to the same fields as `./build.sh eval --json`.
-    pub fn evaluate(&self, family: String, n: u32, seed: u32, memorisation: u32, likelihood: u32, progress: Option<js_sys::Function>) -> Promise {
-        let parts = (|| Ok((self.data()?, self.state.borrow().judge()?, self.slot(&family)?, self.device())))();
+    /// conditional accuracy of a conditional family. The samples are drawn with the family's
+    /// sampler `settings` (e.g. a diffusion sampler's steps and guidance; missing ones take
+    /// their defaults). `progress(fraction, stage)` is called as it goes. Resolves to the same
+    /// fields as `./build.sh eval --json`.
+    pub fn evaluate(&self, family: String, n: u32, seed: u32, memorisation: u32, likelihood: u32, settings: JsValue, progress: Option<js_sys::Function>) -> Promise {
+        let parts = (|| {
+            let slot = self.slot(&family)?;
+            let given = given(settings, "sampler settings")?;
+            let settings = hyper::validate("sampler setting", &read(&slot)?.model.info().sampling, &given)?;
+            Ok((self.data()?, self.state.borrow().judge()?, slot, self.device(), settings))
+        })();
         promise(async move {
-            let (data, judge, slot, device) = parts?;
+            let (data, judge, slot, device, settings) = parts?;
             let t = read(&slot)?;
-            let options = EvalOptions { n: n as usize, seed: seed as u64, memorisation: memorisation as usize, likelihood: likelihood as usize, settings: Default::default(), mode: Default::default() };
+            let options = EvalOptions { n: n as usize, seed: seed as u64, memorisation: memorisation as usize, likelihood: likelihood as usize, settings, mode: Default::default() };
             let mut report = reporter(progress);
             let r = evaluate(t.model.as_ref(), &judge, &data, &options, &device, now_ms, &mut report).await?;
             to_js(&r).map_err(|_| Error::Backend("serialise".into()))

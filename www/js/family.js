@@ -20,9 +20,9 @@ if (embed) {
 }
 
 function intro(info) {
+  document.title = `${info.title} — GenLab`;
   const box = document.getElementById('intro');
   if (!box) return;
-  document.title = `${info.title} — GenLab`;
   const h1 = document.createElement('h1');
   h1.textContent = info.title;
   const desc = document.createElement('p');
@@ -49,11 +49,22 @@ runPage(async (lab) => {
     throw new Error(`no view for '${family}' (js/views/${family}.js): ${e.message}`);
   }
   const root = document.getElementById('view');
-  root.replaceChildren();
+  // The first call fetches the wasm and the weights: say so until the view draws its panels.
+  const loading = Object.assign(document.createElement('p'), { id: 'view-loading', className: 'explain', textContent: `loading the ${info.title} model…` });
+  root.replaceChildren(loading);
+  const gone = new MutationObserver(() => {
+    if (root.childElementCount > 1) {
+      loading.remove();
+      gone.disconnect();
+    }
+  });
+  gone.observe(root, { childList: true });
   try {
     return await view.mount(root, lab, info);
   } catch (e) {
+    loading.remove();
     showError(e);
-    document.body.dataset.ready = 'error';
+    // A backend switch closes the lab under a view still drawing: not a failure of the page.
+    if (!e?.closed) document.body.dataset.ready = 'error';
   }
 });

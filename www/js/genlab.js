@@ -54,7 +54,7 @@ const U32_MAX = 0xffffffff;
  * @property {'binarized'|'continuous'} pixels
  * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
  * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
- * @property {{trainable: boolean, trajectory: boolean, likelihood: 'bound'|'exact'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean}} capabilities
+ * @property {{trainable: boolean, trajectory: boolean, likelihood: 'bound'|'exact'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean}} capabilities
  * @property {{key: string, label: string}[]} losses
  * @property {number} train_steps  training steps of the shipped weights
  */
@@ -416,6 +416,7 @@ export class GenLab extends Emitter {
     const active = [...this._runs.values()].filter((h) => h.active);
     for (const h of active) h._interrupt(reason);
     this._ready = (async () => {
+      let failure = null;
       try {
         await this._spawn('cpu');
         for (const [family, bytes] of this._models) {
@@ -425,13 +426,16 @@ export class GenLab extends Emitter {
           else await this._post(this._worker, 'loadPretrained', { family });
         }
       } catch (e) {
-        console.error('genlab: restarting on the CPU failed', e);
+        failure = new Error(`${why} — and restarting on the CPU failed: ${e.message}. Reload the page.`);
       }
       this.backend = 'cpu';
-      this.backendReason = reason;
+      this.backendReason = failure ? failure.message : reason;
       this._recovering = false;
-      this._emit('backend', { backend: 'cpu', reason });
+      this._emit('backend', { backend: 'cpu', reason: this.backendReason, failed: !!failure });
+      // Every later call fails with the reason instead of a confusing "not initialised".
+      if (failure) throw failure;
     })();
+    this._ready.catch(() => {}); // reported through the 'backend' event and each later call
   }
 
   _newRunId(handle) {
@@ -617,17 +621,22 @@ export class GenLab extends Emitter {
    * has one, and for a conditional family the share of samples recognised as the requested
    * digit. The same fields as `./build.sh eval --json`.
    *
+   * The samples are drawn with the family's sampler settings given beside the options (e.g.
+   * `{steps: 50, guidance: 3}` for diffusion), the defaults otherwise.
+   *
    * With `images` (n * 784 values in [0, 1], e.g. the samples on screen) it scores those
    * instead: `{n, fid, fid_real, classes, memorisation}`.
    *
    * @param {string} family
    * @param {{n?: number, seed?: number, memorisation?: number, likelihood?: number, images?: Float32Array,
-   *   onProgress?: (p: {fraction: number, stage: string}) => void}} [options]
+   *   onProgress?: (p: {fraction: number, stage: string}) => void, [setting: string]: any}} [options]
    *   n in 2..10240 (default 500), memorisation in 0..n (default min(300, n)), likelihood in 0..10000 (default n)
    * @returns {Promise<object>}
    */
-  async evaluate(family, { n = 500, seed = 0, memorisation, likelihood, images, onProgress } = {}) {
-    this._info(family);
+  async evaluate(family, { n = 500, seed = 0, memorisation, likelihood, images, onProgress, ...settings } = {}) {
+    const info = this._info(family);
+    this._checkSettings(info, settings);
+    if (images !== undefined && Object.keys(settings).length) throw paramError('sampler settings apply to fresh samples, not to given images');
     if (images !== undefined) {
       if (!(images instanceof Float32Array) || images.length < 2 * PIXELS || images.length % PIXELS) throw paramError('images must be a Float32Array of at least 2 whole 28x28 images');
       n = images.length / PIXELS;
@@ -641,7 +650,7 @@ export class GenLab extends Emitter {
     checkInt('likelihood', likelihood, 0, 10000);
     if (onProgress !== undefined && typeof onProgress !== 'function') throw paramError('onProgress must be a function');
     this._touch(family);
-    const args = { family, n, seed, memorisation, likelihood, images: images?.slice() };
+    const args = { family, n, seed, memorisation, likelihood, settings, images: images?.slice() };
     const r = await this._call('evaluate', args, args.images ? [args.images.buffer] : [], onProgress);
     return images ? { family, ...r } : r;
   }

@@ -376,13 +376,13 @@ const ops = {
   interpolate: ({ family, a, b, steps = 10 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.interpolate(family, a, b, steps))),
   manifold: ({ family, side = 15, extent = 2.5 }) => serial(async () => (await ensureModel(family), lab.manifold(family, side, extent))),
   likelihood: ({ family, n = 500 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.likelihood(family, n))),
-  evaluate: ({ family, n = 500, seed = 0, memorisation = 300, likelihood = 500, images }, id) =>
+  evaluate: ({ family, n = 500, seed = 0, memorisation = 300, likelihood = 500, settings, images }, id) =>
     serial(async () => {
       await ensureData();
       await ensureJudge();
       if (images) return lab.score(images, memorisation, callProgress(id));
       await ensureModel(family);
-      return lab.evaluate(family, n, seed, memorisation, likelihood, callProgress(id));
+      return lab.evaluate(family, n, seed, memorisation, likelihood, settings, callProgress(id));
     }),
   accuracy: ({ family, n = 10000 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.accuracy(family, n))),
   trajectory: ({ family, n = 8, seed = 0, labels, settings, frames = 50 }) =>

@@ -1,12 +1,12 @@
 // The Evaluate panel every view shares: the classifier judge (weights/classifier.bpk) scores
-// either the samples on screen or 500 fresh samples of the current model (lab.evaluate), and
+// either the samples on screen or fresh samples (500 unless the view says fewer) of the current model (lab.evaluate), and
 // the panel shows what it found: FID-MNIST beside the real-vs-real baseline, class coverage
 // (entropy, an Inception-Score-like figure, the judge's confidence, a histogram), a
 // mode-collapse warning, memorisation, the likelihood and conditional accuracy where the
 // family has them, and the sampling time.
 //
 // Element ids (stable; the browser tests rely on them):
-//   #eval-screen (button: score the samples on screen) #eval-fresh (button: 500 fresh samples)
+//   #eval-screen (button: score the samples on screen) #eval-fresh (button: score fresh samples)
 //   #eval-progress (<progress>, value = fraction done; data-updates = progress reports seen)
 //   #eval-stage (what is being done) #eval-warning (mode-collapse warning, hidden when none)
 //   #eval-results (hidden until a result) #eval-source #eval-fid #eval-fid-real #eval-entropy
@@ -29,10 +29,12 @@ function metric(id, name, help) {
 /**
  * @param {import('../genlab.js').GenLab} lab
  * @param {import('../genlab.js').FamilyInfo} info
- * @param {{screen: () => ({pixels: Float32Array, n: number, what: string}|null), fresh?: number}} options
- *   screen: what the view shows now (e.g. a SampleGrid's current())
+ * @param {{screen: () => ({pixels: Float32Array, n: number, what: string}|null), fresh?: number,
+ *   settings?: () => object}} options
+ *   screen: what the view shows now (e.g. a SampleGrid's current()); fresh: how many fresh
+ *   samples to score; settings: the sampler settings the view's controls describe, for them
  */
-export function evaluatePanel(lab, info, { screen, fresh = FRESH }) {
+export function evaluatePanel(lab, info, { screen, fresh = FRESH, settings = () => ({}) }) {
   const F = info.name;
   const screenBtn = el('button', { type: 'button', id: 'eval-screen', textContent: 'score the samples on screen' });
   const freshBtn = el('button', { type: 'button', id: 'eval-fresh', className: 'primary', textContent: `score ${fresh} fresh samples` });
@@ -154,8 +156,10 @@ export function evaluatePanel(lab, info, { screen, fresh = FRESH }) {
         r = await lab.evaluate(F, { images, memorisation: Math.min(300, shown.n), onProgress });
         what = `On screen: ${shown.what}`;
       } else {
-        r = await lab.evaluate(F, { n: fresh, onProgress });
-        what = `${fresh} fresh samples of the current model (seed 0)`;
+        const set = settings();
+        r = await lab.evaluate(F, { n: fresh, onProgress, ...set });
+        const shown = Object.entries(set).map(([k, v]) => `${k} ${v}`).join(', ');
+        what = `${fresh} fresh samples of the current model (seed 0${shown ? `; ${shown}` : ''})`;
       }
       progress.value = 1;
       stage.textContent = 'done';

@@ -136,9 +136,10 @@ export async function runPage(start) {
     }
     window.genlab = lab;
     show();
-    lab.on('backend', ({ reason }) => {
+    lab.on('backend', ({ reason, failed }) => {
       show();
-      showNotice(reason);
+      if (failed) showError(reason);
+      else showNotice(reason);
     });
     try {
       cleanup = (await start(lab)) || null;

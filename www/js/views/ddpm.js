@@ -45,7 +45,8 @@ export async function mount(root, lab, info) {
   // ---- Sampler settings and samples
   const grid = new SampleGrid({ title: 'samples', cols: 4, scale: 3 });
   const seed = seedRow((s) => drawSamples(s));
-  const picker = labelPicker('sample-label', { none: 'none (unconditional)', all: null });
+  // Guided digits by default: after 5,000 CPU training steps the unguided samples are weak.
+  const picker = labelPicker('sample-label', { none: 'none (unconditional)', all: 'each digit in turn', value: 'all' });
   const count = selectField('sample-n', 'samples', [[4, '4'], [8, '8'], [16, '16']], { value: 8 });
   const samplerBox = el('div', { id: 'sampler-params' });
   const time = el('p', { id: 'sample-time', className: 'timing' });
@@ -74,10 +75,12 @@ export async function mount(root, lab, info) {
   function samplingOptions(n) {
     const o = { n, ...sampler.values() };
     const d = picker.value();
-    if (d !== null) o.label = d;
+    if (d === 'all') o.labels = Array.from({ length: n }, (_, i) => i % 10);
+    else if (d !== null) o.label = d;
     return o;
   }
-  const describe = (o) => `${o.steps} ${o.sampler === 'ddim' ? `DDIM${o.eta > 0 ? ` (eta ${o.eta})` : ''}` : 'DDPM'} step${o.steps === 1 ? '' : 's'}${o.label !== undefined ? `, digit ${o.label}, guidance ${o.guidance}` : ', unconditional'}`;
+  const guided = (o) => (o.label !== undefined ? `, digit ${o.label}, guidance ${o.guidance}` : o.labels ? `, digits 0–9 in turn, guidance ${o.guidance}` : ', unconditional');
+  const describe = (o) => `${o.steps} ${o.sampler === 'ddim' ? `DDIM${o.eta > 0 ? ` (eta ${o.eta})` : ''}` : 'DDPM'} step${o.steps === 1 ? '' : 's'}${guided(o)}`;
 
   // ---- Reverse process
   let traj = null;
@@ -148,7 +151,7 @@ export async function mount(root, lab, info) {
   const training = trainingPanel(lab, info, {
     pretrained,
     explain:
-      'Each step noises a batch of digits at random timesteps and trains the U-Net to predict the noise. It is slow on the CPU (the shipped weights took 10,000 steps): expect rough blobs after a few hundred. The samples above refresh as it learns.',
+      `Each step noises a batch of digits at random timesteps and trains the U-Net to predict the noise. It is slow on the CPU (the shipped weights took ${info.train_steps.toLocaleString('en')} steps): expect rough blobs after a few hundred. The samples above refresh as it learns.`,
     steps: 500,
     chunk: 1,
     sampleN: 8,
@@ -157,7 +160,8 @@ export async function mount(root, lab, info) {
   });
   cleanups.push(() => training.destroy());
   const weights = weightsPanel(lab, info, { busy: () => training.active, onLoaded: () => refreshModel() });
-  const evaluation = evaluatePanel(lab, info, { screen: () => grid.current() });
+  // Fresh samples are scored with the sampler set above; 100 of them, as each takes a full chain.
+  const evaluation = evaluatePanel(lab, info, { screen: () => grid.current(), fresh: 100, settings: () => sampler.values() });
   cleanups.push(() => evaluation.destroy());
 
   root.classList.add('view', `view-${F}`);
@@ -243,7 +247,7 @@ export async function mount(root, lab, info) {
     document.body.dataset.ready = '1';
   } catch (e) {
     showError(e);
-    document.body.dataset.ready = 'error';
+    if (!e?.closed) document.body.dataset.ready = 'error';
   }
   (async () => {
     await guard(drawSchedule);

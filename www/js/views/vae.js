@@ -184,7 +184,7 @@ export async function mount(root, lab, info) {
     document.body.dataset.ready = '1';
   } catch (e) {
     showError(e);
-    document.body.dataset.ready = 'error';
+    if (!e?.closed) document.body.dataset.ready = 'error';
   }
   (async () => {
     await guard(drawRecon);
