@@ -79,6 +79,11 @@ test('bad arguments are refused with clear messages', { timeout: 120_000 }, asyn
         rustFamily: await msg(() => lab._call('initFamily', { family: 'nope', params: {} })),
         rustHyper: await msg(() => lab._call('initFamily', { family: 'vae', params: { foo: 1 } })),
         rustLr: await msg(() => lab._call('initFamily', { family: 'vae', params: { lr: 5 } })),
+        // Evaluation takes the sampler's settings, checked like sample's.
+        evalSteps: await msg(() => lab.evaluate('ddpm', { n: 2, steps: 0 })),
+        evalUnknown: await msg(() => lab.evaluate('vae', { n: 2, steps: 10 })),
+        evalImages: await msg(() => lab.evaluate('ddpm', { images: new Float32Array(2 * 784), guidance: 1 })),
+        rustEvalSteps: await msg(() => lab._call('evaluate', { family: 'ddpm', n: 2, seed: 0, memorisation: 0, likelihood: 0, settings: { steps: 0 } })),
       };
     });
     assert.match(errors.n0 ?? '', /n = 0 is out of range \[1, 1024\]/);
@@ -93,6 +98,10 @@ test('bad arguments are refused with clear messages', { timeout: 120_000 }, asyn
     assert.match(errors.rustFamily ?? '', /unknown family 'nope'/);
     assert.match(errors.rustHyper ?? '', /unknown hyper-parameter 'foo'/);
     assert.match(errors.rustLr ?? '', /'lr' = 5 is out of range/);
+    assert.match(errors.evalSteps ?? '', /'steps' = 0 is out of range \[1, 1000\]/);
+    assert.match(errors.evalUnknown ?? '', /unknown sampling option 'steps' for 'vae'/);
+    assert.match(errors.evalImages ?? '', /sampler settings apply to fresh samples/);
+    assert.match(errors.rustEvalSteps ?? '', /invalid parameter: 'steps' = 0 is out of range/);
   });
 });
 

@@ -57,8 +57,14 @@ test('lab.evaluate returns the CLI fields; a one-digit sample set gets a mode-co
       const images = new Float32Array(24 * 784);
       for (let i = 0; i < 24; i++) images.set(seven, i * 784);
       const b = await lab.evaluate('naive-bayes', { images });
-      return { a, b, updates };
+      // Diffusion is scored with the sampler asked for (2 DDIM steps: quick, and recorded).
+      const c = await lab.evaluate('ddpm', { n: 4, steps: 2, guidance: 3, memorisation: 0, likelihood: 0 });
+      return { a, b, c, updates };
     });
+    assert.equal(r.c.settings.steps, 2, `settings used: ${JSON.stringify(r.c.settings)}`);
+    assert.equal(r.c.settings.guidance, 3);
+    assert.equal(r.c.n, 4);
+    assert.ok(r.c.conditional_accuracy >= 0 && r.c.conditional_accuracy <= 1, `conditional accuracy ${r.c.conditional_accuracy}`);
     const { a, b } = r;
     for (const k of ['family', 'n', 'seed', 'fid', 'fid_real', 'classes', 'memorisation', 'likelihood', 'conditional_accuracy', 'ms_per_digit']) assert.ok(k in a, `field '${k}' in ${Object.keys(a).join(', ')}`);
     assert.equal(a.family, 'naive-bayes');
