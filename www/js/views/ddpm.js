@@ -40,6 +40,9 @@ const FRAMES = 50;
  */
 export async function mount(root, lab, info) {
   const F = info.name;
+  // Ask the worker first: if the lab closes under us (a backend switch), nothing has been
+  // built yet that would need cleaning up.
+  const pretrained = await lab.config(F);
   const cleanups = [];
 
   // ---- Sampler settings and samples
@@ -147,7 +150,6 @@ export async function mount(root, lab, info) {
   cleanups.push(() => chart.destroy());
 
   // ---- Training, evaluation, weights
-  const pretrained = await lab.config(F);
   const training = trainingPanel(lab, info, {
     pretrained,
     explain:

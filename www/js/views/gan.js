@@ -44,6 +44,9 @@ const MAX_SNAPSHOTS = 240;
 export async function mount(root, lab, info) {
   const F = info.name;
   const conditional = info.capabilities.conditional;
+  // Ask the worker first: if the lab closes under us (a backend switch), nothing has been
+  // built yet that would need cleaning up.
+  const pretrained = await lab.config(F);
   const cleanups = [];
 
   // ---- Samples, and what the judge reads in them
@@ -127,7 +130,6 @@ export async function mount(root, lab, info) {
     },
   });
   cleanups.push(() => scrubber.destroy());
-  const pretrained = await lab.config(F);
   const training = trainingPanel(lab, info, {
     pretrained,
     explain:
