@@ -74,6 +74,19 @@ test('DDPM: the step-through scrubber walks >= 10 stored states to non-blank dig
     assert.ok(early.signal > late.signal && early.noise < late.noise, `signal ${early.signal} -> ${late.signal}, noise ${early.noise} -> ${late.noise}`);
     assertNonBlank(assert, await canvasStats(page, '#fwd-image'), 'x_t');
     assert.equal(await page.locator('#schedule-chart .uplot').count(), 1, 'the schedule chart');
+
+    // Sampler settings: a short chain redraws by itself; a long one waits for "sample".
+    const setSampler = async (key, value) => {
+      await page.locator(`#sampler-${key}`).fill(String(value));
+      await page.locator(`#sampler-${key}`).dispatchEvent('change');
+    };
+    const shown = await canvasImage(page, '#samples');
+    await setSampler('guidance', 0);
+    await page.waitForFunction(() => /guidance 0 on the/.test(document.querySelector('#sample-time').textContent), null, { timeout: 60_000 });
+    assert.notEqual(await canvasImage(page, '#samples'), shown, 'guidance 0 draws other digits');
+    await setSampler('steps', 1000);
+    await page.waitForFunction(() => /press "sample"/.test(document.querySelector('#sample-time').textContent), null, { timeout: 10_000 });
+    assert.match(await page.locator('#sample-time').textContent(), /1000 DDIM steps/);
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
   });
 });

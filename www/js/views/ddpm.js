@@ -65,7 +65,7 @@ export async function mount(root, lab, info) {
     el('div', { className: 'canvas-box' }, grid.canvas),
     time,
   );
-  const sampler = renderControls(samplerBox, info.sampling, { idPrefix: 'sampler-', onChange: () => syncSampler() });
+  const sampler = renderControls(samplerBox, info.sampling, { idPrefix: 'sampler-', onChange: () => settingsChanged() });
   function syncSampler() {
     const v = sampler.values();
     // eta is DDIM's; guidance needs a digit to guide towards.
@@ -73,6 +73,18 @@ export async function mount(root, lab, info) {
   }
   picker.input.addEventListener('change', syncSampler);
   syncSampler();
+
+  // A short chain redraws as the settings change (a dragged slider draws the latest settings,
+  // never a queue of them); a long one (digits x steps over the budget, seconds on the CPU)
+  // waits for the "sample" button, and the caption says so.
+  const AUTO_BUDGET = 400; // e.g. 8 digits x 50 steps
+  const redraw = latestOnly(() => drawSamples(seed.read()), showError);
+  function settingsChanged() {
+    syncSampler();
+    const o = samplingOptions(Number(count.input.value));
+    if (o.steps * o.n <= AUTO_BUDGET) redraw();
+    else time.textContent = `Settings changed: press "sample" to draw ${o.n} digits with ${describe(o)} (a long chain, seconds per digit on the CPU).`;
+  }
 
   /** The sampling options the controls describe. */
   function samplingOptions(n) {
