@@ -1,24 +1,15 @@
 // f. The public JS API (www/js/genlab.js) on the CPU backend: sampling is deterministic and in
 // range; bad arguments are refused with clear messages, in JS and (through the worker) in Rust.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkBuilt, launch, serve, withPage } from '../lib/harness.mjs';
+import { withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv();
 
 async function openLab(page, backend = 'cpu') {
-  await page.goto(`${server.url}__test/blank.html`);
+  await page.goto(`${env.url}__test/blank.html`);
   return page.evaluate(async (b) => {
     const { GenLab } = await import('/js/genlab.js');
     window.lab = await GenLab.open({ backend: b });
@@ -27,7 +18,7 @@ async function openLab(page, backend = 'cpu') {
 }
 
 test('GenLab.open + sample: 4 x 784 values in [0, 1], same seed same pixels', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
+  await withPage(env.browser, async (page) => {
     const opened = await openLab(page);
     assert.equal(opened.backend, 'cpu');
     assert.ok(opened.families.includes('vae'));
@@ -52,7 +43,7 @@ test('GenLab.open + sample: 4 x 784 values in [0, 1], same seed same pixels', { 
 });
 
 test('bad arguments are refused with clear messages', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
+  await withPage(env.browser, async (page) => {
     await openLab(page);
     const errors = await page.evaluate(async () => {
       const lab = window.lab;
@@ -106,7 +97,7 @@ test('bad arguments are refused with clear messages', { timeout: 120_000 }, asyn
 });
 
 test('reconstruct, interpolate, manifold, likelihood, export and load', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
+  await withPage(env.browser, async (page) => {
     await openLab(page);
     const r = await page.evaluate(async () => {
       const lab = window.lab;

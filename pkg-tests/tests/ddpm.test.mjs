@@ -6,25 +6,16 @@
 // #trajectory-scrubber (range over the stored states) #trajectory-t #trajectory-play
 // #traj-x (x_t) #traj-x0 (predicted x0) #trajectory-time #fwd-t #fwd-image #fwd-levels.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNonBlank, canvasImage, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+import { assertNonBlank, canvasImage, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv();
 
 test('DDPM: the step-through scrubber walks >= 10 stored states to non-blank digits; the forward process', { timeout: 150_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=ddpm&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=ddpm&backend=cpu`);
     await waitReady(page);
     assertNonBlank(assert, await canvasStats(page, '#samples'), 'samples');
     assert.match(await page.locator('#sample-time').textContent(), /\d ms per sample with 20 DDIM steps/);

@@ -1,24 +1,15 @@
 // d. family.html?family=vae&embed=1 renders the demo alone (no site header, footer, nav).
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, assertDigits, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+import { artifact, assertDigits, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv();
 
 test('the embed URL renders only the demo and draws samples', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=vae&embed=1&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=vae&embed=1&backend=cpu`);
     await waitReady(page);
     assert.equal(await page.locator('header').count(), 0, 'no header');
     assert.equal(await page.locator('footer').count(), 0, 'no footer');
@@ -31,8 +22,8 @@ test('the embed URL renders only the demo and draws samples', { timeout: 120_000
 });
 
 test('the full page has the site header', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=vae&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=vae&backend=cpu`);
     await waitReady(page);
     assert.equal(await page.locator('header.site').count(), 1);
     assert.match(await page.locator('h1').textContent(), /autoencoder/i);

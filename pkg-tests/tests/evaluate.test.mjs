@@ -7,25 +7,16 @@
 // images counted) #eval-warning; naive-bayes.js: #acc-nb #acc-lr (data-value = the
 // accuracy) #samples #deep-samples.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertDigits, assertNonBlank, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+import { assertDigits, assertNonBlank, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv();
 
 test('the Evaluate panel scores the samples on screen: a FID number and a class histogram', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=gan&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=gan&backend=cpu`);
     await waitReady(page);
     const shown = Number(await page.locator('#samples').getAttribute('data-images'));
     assert.ok(shown >= 16, `${shown} samples on screen`);
@@ -45,8 +36,8 @@ test('the Evaluate panel scores the samples on screen: a FID number and a class 
 });
 
 test('lab.evaluate returns the CLI fields; a one-digit sample set gets a mode-collapse warning', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}__test/blank.html`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}__test/blank.html`);
     const r = await page.evaluate(async () => {
       const { GenLab } = await import('/js/genlab.js');
       const lab = await GenLab.open({ backend: 'cpu' });
@@ -85,8 +76,8 @@ test('lab.evaluate returns the CLI fields; a one-digit sample set gets a mode-co
 });
 
 test('the naive-Bayes page shows both classifiers\' accuracies and samples beside the VAE\'s', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=naive-bayes&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=naive-bayes&backend=cpu`);
     await waitReady(page);
     await page.waitForFunction(() => document.querySelector('#acc-nb').dataset.value && document.querySelector('#acc-lr').dataset.value, null, { timeout: 60_000 });
     for (const id of ['acc-nb', 'acc-lr']) {

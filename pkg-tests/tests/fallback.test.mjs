@@ -1,24 +1,18 @@
 // c. Backend choice: without WebGPU the page runs on the CPU; with WebGPU offered only by
 // SwiftShader (a software renderer), 'auto' still picks the CPU and says why.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertDigits, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+import { assertDigits, canvasStats, launch, waitReady, withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-});
-after(async () => {
-  await server?.close();
-});
+const env = testEnv({ browser: false });
 
 test('without WebGPU the page falls back to the CPU and still draws digits', { timeout: 120_000 }, async () => {
   const browser = await launch({ webgpu: false });
   try {
     await withPage(browser, async (page) => {
-      await page.goto(`${server.url}index.html?backend=auto`);
+      await page.goto(`${env.url}index.html?backend=auto`);
       await waitReady(page);
       const text = await page.locator('#backend').textContent();
       assert.match(text, /^Backend: CPU \(Flex\) — \S/, `indicator: ${text}`);
@@ -34,7 +28,7 @@ test("'auto' does not choose a software WebGPU adapter", { timeout: 120_000 }, a
   const browser = await launch({ webgpu: true });
   try {
     await withPage(browser, async (page) => {
-      await page.goto(`${server.url}index.html?backend=auto`);
+      await page.goto(`${env.url}index.html?backend=auto`);
       await waitReady(page);
       // What this browser offers (in a worker, where the lab runs).
       const offered = await page.evaluate(async () => {

@@ -15,25 +15,16 @@
 //     #loss-chart, #download, #weights-file, #weights-info; window.genlabRun (the TrainHandle)
 //     and window.genlabHistory (its [{step, losses}])
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, assertDigits, assertNonBlank, canvasImage, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+import { artifact, assertDigits, assertNonBlank, canvasImage, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv();
 
 test('gallery draws digits from the pretrained VAE and shows the backend', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}index.html`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}index.html`);
     await waitReady(page);
     const card = page.locator('article.card[data-family="vae"]');
     assert.equal(await card.count(), 1, 'a card for the VAE');
@@ -56,8 +47,8 @@ test('gallery draws digits from the pretrained VAE and shows the backend', { tim
 });
 
 test('the gallery has a card with samples for every family, the VAE first', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}index.html?backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}index.html?backend=cpu`);
     await waitReady(page);
     const families = await page.evaluate(() => window.genlab.families().map((f) => f.name));
     for (const f of ['vae', 'gan', 'cgan', 'ddpm', 'naive-bayes']) assert.ok(families.includes(f), `'${f}' is registered (${families.join(', ')})`);
@@ -83,8 +74,8 @@ test('the gallery has a card with samples for every family, the VAE first', { ti
 });
 
 test('the backend switcher reopens the lab on the chosen backend', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}index.html?backend=auto`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}index.html?backend=auto`);
     await waitReady(page);
     await page.selectOption('#backend-select', 'cpu');
     await page.waitForFunction(() => document.body.dataset.ready === '1' && window.genlab.backendReason === 'CPU backend requested', null, { timeout: 60_000 });

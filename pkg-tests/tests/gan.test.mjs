@@ -7,25 +7,16 @@
 // #snapshot-scrubber (range over the snapshots) #snapshot-step #loss-chart #dx-chart, and
 // the training panel's (ui/training.js).
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNonBlank, canvasImage, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+import { assertNonBlank, canvasImage, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv();
 
 test('GAN training: live D/G losses, and the scrubber steps through the fixed-noise snapshots', { timeout: 150_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=gan&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=gan&backend=cpu`);
     await waitReady(page);
     assert.ok(await page.locator('#snapshot-scrubber').isDisabled(), 'no snapshots before training');
     await page.check('#from-scratch');
@@ -65,8 +56,8 @@ test('GAN training: live D/G losses, and the scrubber steps through the fixed-no
 });
 
 test('cGAN: a label change changes the digits; the same z as every digit; embedded', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=cgan&embed=1&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=cgan&embed=1&backend=cpu`);
     await waitReady(page);
     assert.equal(await page.locator('header').count(), 0, 'embedded: no site header');
     // Default: every digit, one row each.

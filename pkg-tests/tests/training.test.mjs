@@ -1,24 +1,15 @@
 // b. Training from scratch through the family page's UI lowers the loss.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertDigits, canvasStats, checkBuilt, launch, serve, waitReady, withPage } from '../lib/harness.mjs';
+import { assertDigits, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv();
 
 test('30 training steps in family.html lower the loss', { timeout: 180_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=vae&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=vae&backend=cpu`);
     await waitReady(page);
     // Controls come from the family's declared hyper-parameters.
     for (const key of ['latent', 'hidden', 'beta', 'lr', 'batch']) assert.equal(await page.locator(`#param-${key}`).count(), 1, `#param-${key}`);
@@ -58,8 +49,8 @@ test('30 training steps in family.html lower the loss', { timeout: 180_000 }, as
 });
 
 test('reset goes back to the pretrained model', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=vae&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=vae&backend=cpu`);
     await waitReady(page);
     const pretrained = await page.evaluate(async () => Array.from((await window.genlab.sample('vae', { n: 2, seed: 5 })).pixels));
     await page.check('#from-scratch');

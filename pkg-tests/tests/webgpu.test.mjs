@@ -2,26 +2,17 @@
 // timeouts): sampling and a few training steps work; a lost device switches the lab to the
 // CPU, the training run pauses and resumes there, and sampling keeps working.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkBuilt, launch, serve, withPage } from '../lib/harness.mjs';
+import { withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch({ webgpu: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv({ webgpu: true });
 
 test('WebGPU: sample, train, lose the device, carry on on the CPU', { timeout: 400_000 }, async () => {
-  await withPage(browser, async (page) => {
+  await withPage(env.browser, async (page) => {
     page.setDefaultTimeout(300_000);
-    await page.goto(`${server.url}__test/blank.html`);
+    await page.goto(`${env.url}__test/blank.html`);
     const opened = await page.evaluate(async () => {
       const { GenLab } = await import('/js/genlab.js');
       window.lab = await GenLab.open({ backend: 'webgpu' });

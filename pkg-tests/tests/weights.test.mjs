@@ -1,23 +1,14 @@
 // e. A bad weights file shows an error in the page, and the previous model stays.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { assertDigits, canvasStats, checkBuilt, launch, serve, waitReady, withPage, WWW } from '../lib/harness.mjs';
+import { assertDigits, canvasStats, waitReady, withPage, WWW } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
 
-let server;
-let browser;
-before(async () => {
-  checkBuilt();
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = testEnv();
 
 const sample = (page) => page.evaluate(async () => Array.from((await window.genlab.sample('vae', { n: 4, seed: 11 })).pixels));
 
@@ -27,8 +18,8 @@ test('bad weights files are refused with a visible error; the old model still sa
     { name: 'random.bpk', mimeType: 'application/octet-stream', buffer: randomBytes(4096) },
     { name: 'truncated.bpk', mimeType: 'application/octet-stream', buffer: good.subarray(0, Math.floor(good.length / 2)) },
   ];
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=vae&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=vae&backend=cpu`);
     await waitReady(page);
     const baseline = await sample(page);
     for (const file of bad) {
@@ -55,8 +46,8 @@ test('bad weights files are refused with a visible error; the old model still sa
 });
 
 test('download saves the current weights as vae-trained.bpk', { timeout: 120_000 }, async () => {
-  await withPage(browser, async (page) => {
-    await page.goto(`${server.url}family.html?family=vae&backend=cpu`);
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=vae&backend=cpu`);
     await waitReady(page);
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#download')]);
     assert.equal(download.suggestedFilename(), 'vae-trained.bpk');
