@@ -1,4 +1,5 @@
-// d. family.html?family=vae&embed=1 renders the demo alone (no site header, footer, nav).
+// d. family.html?family=NAME&embed=1 renders the demo alone (no site header, footer, nav), for
+// every family.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,18 @@ test('the embed URL renders only the demo and draws samples', { timeout: 120_000
     assert.equal(await page.locator('#train-start').count(), 1, 'the demo is complete');
     await page.screenshot({ path: artifact('embed.png'), fullPage: true });
   });
+});
+
+test('every family embeds: gan, cgan, ddpm and naive-bayes draw digits without the site around them', { timeout: 180_000 }, async () => {
+  for (const family of ['gan', 'cgan', 'ddpm', 'naive-bayes']) {
+    await withPage(env.browser, async (page) => {
+      await page.goto(`${env.url}family.html?family=${family}&embed=1&backend=cpu`);
+      await waitReady(page);
+      assert.equal(await page.locator('header, footer, nav, h1').count(), 0, `${family}: only the demo`);
+      assertDigits(assert, await canvasStats(page, '#samples'), `${family}: embedded samples`);
+      assert.equal(await page.locator('#error').isVisible(), false, `${family}: no error shown`);
+    });
+  }
 });
 
 test('the full page has the site header', { timeout: 120_000 }, async () => {

@@ -14,7 +14,7 @@ import { testEnv } from '../lib/fixtures.mjs';
 
 const env = testEnv();
 
-test('the Evaluate panel scores the samples on screen: a FID number and a class histogram', { timeout: 120_000 }, async () => {
+test('the Evaluate panel scores the samples on screen, then 500 fresh ones: a FID number and a class histogram', { timeout: 120_000 }, async () => {
   await withPage(env.browser, async (page) => {
     await page.goto(`${env.url}family.html?family=gan&backend=cpu`);
     await waitReady(page);
@@ -31,6 +31,14 @@ test('the Evaluate panel scores the samples on screen: a FID number and a class 
     assert.equal(await page.locator('#eval-histogram .uplot').count(), 1, 'the histogram is drawn');
     assert.equal(await page.locator('#eval-progress').evaluate((p) => p.value), 1, 'the progress bar is full');
     assert.match(await page.locator('#eval-source').textContent(), /On screen/);
+
+    // Fresh samples of the current model: 500 of them, scored the same way.
+    await page.click('#eval-fresh');
+    await page.waitForFunction(() => document.querySelector('#eval-histogram').dataset.total === '500', null, { timeout: 90_000 });
+    assert.match(await page.locator('#eval-source').textContent(), /500 fresh samples/);
+    const fresh = Number(await page.locator('#eval-fid').textContent());
+    assert.ok(Number.isFinite(fresh) && fresh > 0 && fresh !== fid, `FID-MNIST of 500 fresh samples: ${fresh} (on screen: ${fid})`);
+    assert.equal(await page.locator('#eval-progress').evaluate((p) => p.value), 1, 'the progress bar is full again');
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
   });
 });

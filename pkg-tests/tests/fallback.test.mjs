@@ -1,4 +1,5 @@
-// c. Backend choice: without WebGPU the page runs on the CPU; with WebGPU offered only by
+// c. Backend choice: without WebGPU the page runs on the CPU (also when WebGPU is asked for by
+// name, and fails to start); with WebGPU offered only by
 // SwiftShader (a software renderer), 'auto' still picks the CPU and says why.
 
 import { test } from 'node:test';
@@ -18,6 +19,15 @@ test('without WebGPU the page falls back to the CPU and still draws digits', { t
       assert.match(text, /^Backend: CPU \(Flex\) — \S/, `indicator: ${text}`);
       assert.equal(await page.evaluate(() => window.genlab.backend), 'cpu');
       assertDigits(assert, await canvasStats(page, '#samples-vae'), 'CPU samples');
+    });
+    // WebGPU asked for by name, where it cannot start: the CPU runs, and the page says why.
+    await withPage(browser, async (page) => {
+      await page.goto(`${env.url}family.html?family=vae&backend=webgpu`);
+      await waitReady(page);
+      const text = await page.locator('#backend').textContent();
+      assert.match(text, /^Backend: CPU \(Flex\) — WebGPU failed to start \(.+\): using the CPU backend/, `indicator: ${text}`);
+      assert.equal(await page.evaluate(() => window.genlab.backend), 'cpu');
+      assertDigits(assert, await canvasStats(page, '#samples'), 'CPU samples after the failed start');
     });
   } finally {
     await browser.close();
