@@ -1,13 +1,14 @@
 #![cfg(not(target_family = "wasm"))]
-//! GANs: shapes, one adversarial step, seeded sampling, and a conditional generator that draws
-//! the digit it is asked for (judged by the shipped classifier).
+//! GANs: shapes, one adversarial step moving both losses, training steps, seeded sampling,
+//! and a conditional generator that draws the digit it is asked for (judged by the shipped
+//! classifier).
 
 mod common;
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Distribution, Tensor};
 use genlab::eval::classifier::{argmax, Classifier};
 use genlab::families::gan::Gan;
-use genlab::families::{self, hyper, Family, Given, SampleOptions};
+use genlab::families::{self, hyper, Batch, Family, Given, Model, SampleOptions};
 use genlab::runtime::{block_on, read_f32, read_scalars};
 use genlab::train::Trainer;
 
@@ -42,6 +43,29 @@ fn shapes_and_ranges() {
     let labelled = SampleOptions { labels: Some(vec![3; 2]), ..SampleOptions::new(2, 0) };
     assert!(small(false).sample(&labelled).is_err());
     assert!(small(true).sample(&labelled).is_ok());
+}
+
+#[test]
+fn one_adversarial_step_moves_both_losses() {
+    let data = common::mnist();
+    for conditional in [false, true] {
+        let mut gan = small(conditional);
+        let device = gan.device().clone();
+        let indices: Vec<usize> = (0..16).collect();
+        let (x, labels) = data.train.batch(&indices, &device);
+        let z = Tensor::<2>::random([16, 8], Distribution::Normal(0.0, 1.0), &device);
+        let losses = |gan: &Gan| {
+            let (d, g) = gan.losses(x.clone(), labels.clone(), z.clone());
+            (block_on(read_scalars(vec![d])).unwrap()[0], block_on(read_scalars(vec![g])).unwrap()[0])
+        };
+        let (d0, g0) = losses(&gan);
+        gan.train_step(Batch { images: x.clone(), labels: labels.clone() }).unwrap();
+        let (d1, g1) = losses(&gan);
+        assert!(d0.is_finite() && g0.is_finite() && d1.is_finite() && g1.is_finite());
+        // Same digits, same noise, one step apart: both players' losses moved.
+        assert!((d1 - d0).abs() > 1e-4, "conditional {conditional}: D's loss {d0} -> {d1}");
+        assert!((g1 - g0).abs() > 1e-4, "conditional {conditional}: G's loss {g0} -> {g1}");
+    }
 }
 
 #[test]

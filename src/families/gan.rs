@@ -196,6 +196,16 @@ impl Gan {
         Gan { model, optim_g: optimizer(), optim_d: optimizer(), config: config.clone(), device, conditional }
     }
 
+    /// Both players' losses on given digits, labels and noise, without a step: what one
+    /// training step is seen to move. Labels are ignored by the unconditional model.
+    pub fn losses(&self, x: Tensor<2>, labels: Tensor<1, Int>, z: Tensor<2>) -> (Tensor<1>, Tensor<1>) {
+        let y = self.conditional.then(|| one_hot(labels, CLASSES));
+        let fake = self.model.generator.forward(self.input(z, &y));
+        let real_logit = self.model.discriminator.forward(x, y.clone());
+        let fake_logit = self.model.discriminator.forward(fake, y);
+        (discriminator_loss(real_logit, fake_logit.clone()).detach(), generator_loss(fake_logit).detach())
+    }
+
     fn z_dim(&self) -> usize {
         hyper::get(&self.config, "z") as usize
     }
@@ -224,6 +234,17 @@ impl Gan {
         };
         Ok(Some(one_hot(Tensor::<1, Int>::from_data(TensorData::new(ids, [n]), device), CLASSES)))
     }
+}
+
+/// D's loss  -log D(x) - log(1 - D(G(z)))  with D = sigmoid(logit):
+/// softplus(-l_real) + softplus(l_fake), averaged over the batch.
+fn discriminator_loss(real_logit: Tensor<1>, fake_logit: Tensor<1>) -> Tensor<1> {
+    softplus(real_logit.neg()).mean() + softplus(fake_logit).mean()
+}
+
+/// G's non-saturating loss  -log D(G(z)) = softplus(-l_fake).
+fn generator_loss(fake_logit: Tensor<1>) -> Tensor<1> {
+    softplus(fake_logit.neg()).mean()
 }
 
 impl Model for Gan {
@@ -257,7 +278,7 @@ impl Model for Gan {
             let fake = self.model.generator.forward(self.input(noise(&self.device), &y)).detach();
             let real_logit = self.model.discriminator.forward(x.clone(), y.clone());
             let fake_logit = self.model.discriminator.forward(fake, y.clone());
-            let loss = softplus(real_logit.clone().neg()).mean() + softplus(fake_logit.clone()).mean();
+            let loss = discriminator_loss(real_logit.clone(), fake_logit.clone());
             let grads = GradientsParams::from_grads(loss.backward(), &self.model.discriminator);
             self.model.discriminator = self.optim_d.step(lr_d, self.model.discriminator.clone(), grads);
             d_loss = Some(loss.detach());
@@ -266,7 +287,7 @@ impl Model for Gan {
         }
         // G learns through a frozen copy of D: gradients flow through D's layers to G only.
         let fake = self.model.generator.forward(self.input(noise(&self.device), &y));
-        let g_loss = softplus(self.model.discriminator.clone().no_grad().forward(fake, y).neg()).mean();
+        let g_loss = generator_loss(self.model.discriminator.clone().no_grad().forward(fake, y));
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.model.generator);
         self.model.generator = self.optim_g.step(lr_g, self.model.generator.clone(), grads);
         let d = |t: Option<Tensor<1>>| t.expect("d_steps >= 1");
