@@ -1,4 +1,4 @@
-// g. The WebGPU backend, chosen explicitly (SwiftShader here: slow, so small work and long
+// j. The WebGPU backend, chosen explicitly (SwiftShader here: slow, so small work and long
 // timeouts): sampling and a few training steps work; a lost device switches the lab to the
 // CPU, the training run pauses and resumes there, and sampling keeps working.
 

@@ -1,0 +1,38 @@
+// k. A crash in the model (a Rust panic) reaches the page: the panic hook (src/web/mod.rs)
+// calls the worker's __genlabPanic, the lab restarts its worker on the CPU with the models it
+// had, and the page says what happened instead of freezing.
+//
+// The test calls the worker's __genlabPanic itself, with the message a panic would carry: the
+// wasm exports have no input that panics (each bad input is an error), which is the point.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertDigits, canvasImage, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { testEnv } from '../lib/fixtures.mjs';
+
+const env = testEnv();
+
+test('a panic in the worker is shown in the page; the lab restarts and samples again', { timeout: 120_000 }, async () => {
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}family.html?family=vae&backend=cpu`);
+    await waitReady(page);
+    const worker = page.workers().find((w) => /worker\.js/.test(w.url()));
+    assert.ok(worker, `the lab's worker among ${page.workers().map((w) => w.url()).join(', ')}`);
+    assert.equal(await worker.evaluate(() => typeof self.__genlabPanic), 'function', 'the worker listens for panics');
+    await worker.evaluate(() => self.__genlabPanic("panicked at src/families/vae.rs:1:1: a test panic"));
+
+    // The page says so, and names the panic.
+    await page.locator('#notice').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await page.locator('#notice').textContent(), /the model crashed \(panicked at src\/families\/vae\.rs:1:1: a test panic\) — restarted on the CPU backend/);
+    assert.match(await page.locator('#backend').textContent(), /the model crashed/);
+
+    // A new worker, and the VAE samples again with another seed.
+    await page.waitForFunction(() => window.genlab.backend === 'cpu');
+    const before = await canvasImage(page, '#samples');
+    await page.fill('#sample-seed', '7');
+    await page.click('#sample-btn');
+    await page.waitForFunction((b) => document.querySelector('#samples').toDataURL() !== b, before, { timeout: 60_000 });
+    assertDigits(assert, await canvasStats(page, '#samples'), 'samples after the restart');
+    assert.equal(await page.locator('#error').isVisible(), false, 'no error: the lab recovered');
+  });
+});
