@@ -51,6 +51,15 @@ setup() {
     log "installing wasm-pack $WASM_PACK_VERSION (cargo install, a few minutes)"
     cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
   fi
+  # Without a wasm-bindgen of the pinned version on PATH, wasm-pack downloads a prebuilt one
+  # when it can: build it from source instead (wasm-pack then finds it, and its test runner).
+  local bindgen
+  bindgen=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' Cargo.toml)
+  [ -n "$bindgen" ] || die "Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = \"=X.Y.Z\")"
+  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen"; then
+    log "installing wasm-bindgen-cli $bindgen (cargo install, a few minutes)"
+    cargo install wasm-bindgen-cli --version "$bindgen" --locked
+  fi
   npm_ci www
   npm_ci pkg-tests
 }
