@@ -54,17 +54,20 @@ fn one_adversarial_step_moves_both_losses() {
         let indices: Vec<usize> = (0..16).collect();
         let (x, labels) = data.train.batch(&indices, &device);
         let z = Tensor::<2>::random([16, 8], Distribution::Normal(0.0, 1.0), &device);
-        let losses = |gan: &Gan| {
-            let (d, g) = gan.losses(x.clone(), labels.clone(), z.clone());
-            (block_on(read_scalars(vec![d])).unwrap()[0], block_on(read_scalars(vec![g])).unwrap()[0])
-        };
-        let (d0, g0) = losses(&gan);
+        let probe = |gan: &Gan| block_on(read_scalars(gan.losses(x.clone(), labels.clone(), z.clone()).to_vec())).unwrap();
+        let samples = |gan: &Gan| read(gan.sample(&SampleOptions::new(4, 1)).unwrap());
+        let (before, g_before) = (probe(&gan), samples(&gan));
         gan.train_step(Batch { images: x.clone(), labels: labels.clone() }).unwrap();
-        let (d1, g1) = losses(&gan);
-        assert!(d0.is_finite() && g0.is_finite() && d1.is_finite() && g1.is_finite());
-        // Same digits, same noise, one step apart: both players' losses moved.
-        assert!((d1 - d0).abs() > 1e-4, "conditional {conditional}: D's loss {d0} -> {d1}");
-        assert!((g1 - g0).abs() > 1e-4, "conditional {conditional}: G's loss {g0} -> {g1}");
+        let (after, g_after) = (probe(&gan), samples(&gan));
+        assert!(before.iter().chain(&after).all(|v| v.is_finite()), "{before:?} {after:?}");
+        // Same digits, same noise, one step apart: both losses moved...
+        assert!((after[0] - before[0]).abs() > 1e-4, "conditional {conditional}: L_D {} -> {}", before[0], after[0]);
+        assert!((after[1] - before[1]).abs() > 1e-4, "conditional {conditional}: L_G {} -> {}", before[1], after[1]);
+        // ...and each player took its own step: D's term on real digits depends on D alone
+        // (it falls: D learnt to call them real), G's digits for a fixed z on G alone.
+        assert!(after[2] < before[2], "conditional {conditional}: -log D(x) {} -> {}", before[2], after[2]);
+        let moved = g_before.iter().zip(&g_after).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        assert!(moved > 1e-4, "conditional {conditional}: G's digits did not change ({moved})");
     }
 }
 

@@ -16,6 +16,13 @@ test('a panic in the worker is shown in the page; the lab restarts and samples a
   await withPage(env.browser, async (page) => {
     await page.goto(`${env.url}family.html?family=vae&backend=cpu`);
     await waitReady(page);
+    // Let the view's follow-up work (reconstructions, interpolation) finish first: calls in
+    // flight when the worker dies fail with the crash's reason, which the page shows as errors.
+    await page.waitForFunction(
+      () => document.querySelector('#recon').dataset.images === '16' && document.querySelector('#interp').dataset.images === '10' && (document.querySelector('#manifold').dataset.images === '225' || document.querySelector('#manifold-note').textContent !== ''),
+      null,
+      { timeout: 60_000 },
+    );
     const worker = page.workers().find((w) => /worker\.js/.test(w.url()));
     assert.ok(worker, `the lab's worker among ${page.workers().map((w) => w.url()).join(', ')}`);
     assert.equal(await worker.evaluate(() => typeof self.__genlabPanic), 'function', 'the worker listens for panics');

@@ -75,9 +75,13 @@ test('DDPM: the step-through scrubber walks >= 10 stored states to non-blank dig
     await setSampler('guidance', 0);
     await page.waitForFunction(() => /guidance 0 on the/.test(document.querySelector('#sample-time').textContent), null, { timeout: 60_000 });
     assert.notEqual(await canvasImage(page, '#samples'), shown, 'guidance 0 draws other digits');
+    const guided0 = await canvasImage(page, '#samples');
     await setSampler('steps', 1000);
     await page.waitForFunction(() => /press "sample"/.test(document.querySelector('#sample-time').textContent), null, { timeout: 10_000 });
     assert.match(await page.locator('#sample-time').textContent(), /1000 DDIM steps/);
+    await page.waitForTimeout(1500);
+    assert.equal(await canvasImage(page, '#samples'), guided0, 'the long chain was not started by itself');
+    assert.match(await page.locator('#sample-time').textContent(), /press "sample"/);
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
   });
 });

@@ -14,7 +14,7 @@ import { testEnv } from '../lib/fixtures.mjs';
 
 const env = testEnv();
 
-test('the Evaluate panel scores the samples on screen, then 500 fresh ones: a FID number and a class histogram', { timeout: 120_000 }, async () => {
+test('the Evaluate panel scores the samples on screen, then 500 fresh ones: a FID number and a class histogram', { timeout: 240_000 }, async () => {
   await withPage(env.browser, async (page) => {
     await page.goto(`${env.url}family.html?family=gan&backend=cpu`);
     await waitReady(page);

@@ -197,13 +197,16 @@ impl Gan {
     }
 
     /// Both players' losses on given digits, labels and noise, without a step: what one
-    /// training step is seen to move. Labels are ignored by the unconditional model.
-    pub fn losses(&self, x: Tensor<2>, labels: Tensor<1, Int>, z: Tensor<2>) -> (Tensor<1>, Tensor<1>) {
+    /// training step is seen to move. Returns [L_D, L_G, softplus(-D(x))]: the last is D's
+    /// term on the real digits alone, which only D's step can move. Labels are ignored by the
+    /// unconditional model.
+    pub fn losses(&self, x: Tensor<2>, labels: Tensor<1, Int>, z: Tensor<2>) -> [Tensor<1>; 3] {
         let y = self.conditional.then(|| one_hot(labels, CLASSES));
         let fake = self.model.generator.forward(self.input(z, &y));
         let real_logit = self.model.discriminator.forward(x, y.clone());
         let fake_logit = self.model.discriminator.forward(fake, y);
-        (discriminator_loss(real_logit, fake_logit.clone()).detach(), generator_loss(fake_logit).detach())
+        let real_term = softplus(real_logit.clone().neg()).mean().detach();
+        [discriminator_loss(real_logit, fake_logit.clone()).detach(), generator_loss(fake_logit).detach(), real_term]
     }
 
     fn z_dim(&self) -> usize {

@@ -75,15 +75,23 @@ export async function mount(root, lab, info) {
   syncSampler();
 
   // A short chain redraws as the settings change (a dragged slider draws the latest settings,
-  // never a queue of them); a long one (digits x steps over the budget, seconds on the CPU)
-  // waits for the "sample" button, and the caption says so.
-  const AUTO_BUDGET = 400; // e.g. 8 digits x 50 steps
-  const redraw = latestOnly(() => drawSamples(seed.read()), showError);
+  // never a queue of them); a long one (network evaluations over the budget: seconds on the
+  // CPU) waits for the "sample" button, and the caption says so. The budget is checked as the
+  // draw starts, so a redraw queued behind a running one obeys the settings of its own time.
+  const AUTO_BUDGET = 400; // e.g. 8 digits x 50 steps, or 8 guided digits x 25 steps
+  // Guidance w other than 0 or 1 runs the network twice a step: with the label and without.
+  const cost = (o) => o.n * o.steps * ((o.label !== undefined || o.labels) && o.guidance !== 0 && o.guidance !== 1 ? 2 : 1);
+  const redraw = latestOnly(async () => {
+    const o = samplingOptions(Number(count.input.value));
+    if (cost(o) > AUTO_BUDGET) {
+      time.textContent = `Settings changed: press "sample" to draw ${o.n} digits with ${describe(o)} (a long chain, seconds per digit on the CPU).`;
+      return;
+    }
+    await drawSamples(seed.read());
+  }, showError);
   function settingsChanged() {
     syncSampler();
-    const o = samplingOptions(Number(count.input.value));
-    if (o.steps * o.n <= AUTO_BUDGET) redraw();
-    else time.textContent = `Settings changed: press "sample" to draw ${o.n} digits with ${describe(o)} (a long chain, seconds per digit on the CPU).`;
+    redraw();
   }
 
   /** The sampling options the controls describe. */
@@ -248,8 +256,8 @@ export async function mount(root, lab, info) {
   }
 
   // ---- Controls
-  picker.input.addEventListener('change', () => guard(() => drawSamples(seed.read())));
-  count.input.addEventListener('change', () => guard(() => drawSamples(seed.read())));
+  picker.input.addEventListener('change', () => redraw());
+  count.input.addEventListener('change', () => redraw());
   trajBtn.addEventListener('click', () => guard(runTrajectory));
   fwdT.addEventListener('input', () => redrawForward());
   fwdIndex.input.addEventListener('change', () => redrawForward());
