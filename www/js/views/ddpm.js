@@ -71,7 +71,6 @@ export async function mount(root, lab, info) {
     // eta is DDIM's; guidance needs a digit to guide towards.
     sampler.disable((h) => (h.key === 'eta' && v.sampler !== 'ddim') || (h.key === 'guidance' && picker.value() === null));
   }
-  picker.input.addEventListener('change', syncSampler);
   syncSampler();
 
   // A short chain redraws as the settings change (a dragged slider draws the latest settings,
@@ -256,7 +255,7 @@ export async function mount(root, lab, info) {
   }
 
   // ---- Controls
-  picker.input.addEventListener('change', () => redraw());
+  picker.input.addEventListener('change', () => settingsChanged());
   count.input.addEventListener('change', () => redraw());
   trajBtn.addEventListener('click', () => guard(runTrajectory));
   fwdT.addEventListener('input', () => redrawForward());
