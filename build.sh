@@ -3,6 +3,7 @@
 #   ./build.sh              set up what is missing, build the wasm package, serve www/ on :8080
 #   ./build.sh build        the same without serving
 #   ./build.sh test         every test: cargo test, wasm-pack test (Chromium, WebGPU + CPU), pkg-tests
+#   ./build.sh check-install   prove that each tool set-up builds with cargo still installs from scratch
 #   ./build.sh train NAME   train a family (or the classifier judge) natively, write www/weights/NAME.bpk
 #   ./build.sh eval [--samples N]   evaluate every family's shipped weights: a table, and www/weights/eval.json
 #   ./build.sh likelihood NAME [--samples K]   the test-set likelihood (or bound) of NAME's weights
@@ -47,21 +48,82 @@ setup() {
   apt_install chromium chromium-driver binaryen python3 ca-certificates curl
   rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown \
     || { log "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
-  if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
-    log "installing wasm-pack $WASM_PACK_VERSION (cargo install, a few minutes)"
-    cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
-  fi
-  # Without a wasm-bindgen of the pinned version on PATH, wasm-pack downloads a prebuilt one
-  # when it can: build it from source instead (wasm-pack then finds it, and its test runner).
-  local bindgen
-  bindgen=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' Cargo.toml)
-  [ -n "$bindgen" ] || die "Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = \"=X.Y.Z\")"
-  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen"; then
-    log "installing wasm-bindgen-cli $bindgen (cargo install, a few minutes)"
-    cargo install wasm-bindgen-cli --version "$bindgen" --locked
-  fi
+  # wasm-bindgen-cli is built from source at the version Cargo.toml pins: without it on PATH,
+  # wasm-pack would download a prebuilt one.
+  local crate version bin
+  while read -r crate version; do
+    bin=${crate%-cli}
+    "$bin" --version 2>/dev/null | grep -qx "$bin $version" || cargo_install "$crate" "$version"
+  done < <(cargo_tools)
   npm_ci www
   npm_ci pkg-tests
+}
+
+# The wasm-bindgen version pinned in Cargo.toml; wasm-bindgen-cli must match it exactly.
+bindgen_version() {
+  local v; v=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' Cargo.toml)
+  [ -n "$v" ] || die "Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = \"=X.Y.Z\")"
+  echo "$v"
+}
+
+# The tools built with cargo, "crate version" per line: what setup installs and what
+# `./build.sh check-install` proves still installs on a machine that never had them.
+cargo_tools() { echo "wasm-pack $WASM_PACK_VERSION"; echo "wasm-bindgen-cli $(bindgen_version)"; }
+
+# cargo install CRATE VERSION [--root DIR], from source. First with the tool's own lock file
+# (--locked: the versions its authors tested); when that lock has gone stale (a dependency
+# yanked or missing from the registry, as happened to wasm-bindgen-cli 0.2.130), once more with
+# a fresh resolution of its dependencies. Never a prebuilt download.
+cargo_install() {
+  local crate=$1 version=$2; shift 2
+  log "installing $crate $version (cargo install, a few minutes)"
+  if cargo install "$crate" --version "=$version" --locked "$@"; then return 0; fi
+  log "$crate $version: its own Cargo.lock no longer resolves (see above); installing with a fresh resolution of its dependencies"
+  cargo install "$crate" --version "=$version" "$@" \
+    || die "could not install $crate $version with cargo, with or without its lock file (see above). Check the network to crates.io, then rerun; or install it by hand: cargo install $crate --version $version"
+}
+
+# Proves that every cargo-installed tool still installs from scratch, the way setup installs it.
+# A tool whose exact version is cached here is checked cheaply, without building: the
+# resolution that `cargo_install` would do must still succeed against the registry, first with
+# the tool's own Cargo.lock (--locked) and, when that lock has gone stale, afresh (the fallback;
+# the log says which). Anything else (not cached, or not resolvable either way) is installed for
+# real into a throwaway root through the same cargo_install, which fails loudly if it cannot.
+check_install() {
+  local crate version src root
+  while read -r crate version; do
+    src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"$crate-$version" 2>/dev/null | head -1)
+    if [ -n "$src" ] && [ -f "$src/Cargo.lock" ]; then
+      if resolves "$src" --locked; then
+        log "check-install: $crate $version is cached and its own Cargo.lock still resolves"
+        continue
+      fi
+      if resolves "$src" --fresh; then
+        log "check-install: $crate $version is cached; its own Cargo.lock is stale, the fresh resolution setup falls back to still resolves"
+        continue
+      fi
+    fi
+    root=$(mktemp -d)
+    log "check-install: installing $crate $version into the throwaway root $root"
+    cargo_install "$crate" "$version" --root "$root"
+    "$root/bin/${crate%-cli}" --version || die "check-install: $crate installed but does not run"
+    rm -rf "$root"
+  done < <(cargo_tools)
+}
+
+# resolves DIR --locked|--fresh: does a packaged crate's dependency graph still resolve, with its
+# own Cargo.lock or without it? Checked in a copy (cargo writes the lock file), building nothing.
+resolves() {
+  local copy ok=0; copy=$(mktemp -d)
+  cp -r "$1/." "$copy/"
+  if [ "$2" = --locked ]; then
+    (cd "$copy" && cargo metadata --locked --format-version 1 >/dev/null 2>&1) || ok=1
+  else
+    rm -f "$copy/Cargo.lock"
+    (cd "$copy" && cargo metadata --format-version 1 >/dev/null 2>&1) || ok=1
+  fi
+  rm -rf "$copy"
+  return $ok
 }
 
 # npm ci when node_modules is missing or older than the lock file.
@@ -162,7 +224,9 @@ case "$cmd" in
   build)
     setup; build_wasm; stage_mnist ;;
   test)
-    setup; run_tests ;;
+    setup; check_install; run_tests ;;
+  check-install)
+    check_install ;;
   train)
     [ $# -ge 2 ] || die "usage: ./build.sh train FAMILY [--steps N] [--seed S] [--set key=value]"
     family=$2; shift 2
@@ -187,5 +251,5 @@ case "$cmd" in
     log "in headless Chromium (Flex and WebGPU/SwiftShader), page load to first samples, wasm size"
     (cd pkg-tests && node bench.mjs "$CARGO_TARGET_DIR/bench-native.json") ;;
   *)
-    die "unknown command '$cmd' (serve | build | test | train FAMILY | eval | likelihood FAMILY | bench)" ;;
+    die "unknown command '$cmd' (serve | build | test | check-install | train FAMILY | eval | likelihood FAMILY | bench)" ;;
 esac
