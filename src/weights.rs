@@ -5,6 +5,12 @@
 //! Saving reads every parameter back asynchronously ([`encode`]): `Module::into_record` reads
 //! synchronously, which panics on WebGPU in the browser.
 //!
+//! Integrity: a third entry, `genlab.sha256`, is the SHA-256 of everything else the file says
+//! (family, hyper-parameters, and each tensor's name, type, shape and bytes). Loading recomputes
+//! it, so a file damaged anywhere (a flipped byte in a tensor, which burnpack itself cannot see
+//! and which would otherwise load as NaN or as silently different digits) is refused, and the
+//! model that was loaded before stays.
+//!
 //! Precision: files written in the page are f32 (a download loads back bit for bit); the
 //! shipped pretrained weights are f16, half the bytes for the page to fetch and for git to
 //! keep, at a relative error of 2^-11 per weight. Loading widens f16 to f32.
@@ -18,6 +24,30 @@ use burn_pack::{Bytes, DType, Reader, Writer};
 
 const KEY_FAMILY: &str = "genlab.family";
 const KEY_CONFIG: &str = "genlab.config";
+const KEY_SHA256: &str = "genlab.sha256";
+
+/// SHA-256 over the header and the tensors, in name order (independent of the order burnpack
+/// stores them in), each field length-prefixed so that no two different files hash alike by
+/// moving bytes from one field to the next.
+fn digest<'a>(family: &str, config: &str, tensors: impl Iterator<Item = (&'a str, DType, &'a [usize], &'a [u8])>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<_> = tensors.collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(family.as_bytes());
+    field(config.as_bytes());
+    for (name, dtype, shape, data) in sorted {
+        field(name.as_bytes());
+        field(format!("{dtype:?}").as_bytes());
+        field(&shape.iter().flat_map(|d| (*d as u64).to_le_bytes()).collect::<Vec<u8>>());
+        field(data);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// How many bits a weight gets in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,12 +124,18 @@ pub async fn encode(export: Export, precision: Precision) -> Result<Vec<u8>> {
         } else {
             (DType::F32, values.iter().flat_map(|v| v.to_le_bytes()).collect())
         };
-        tensors.push(burn_pack::Tensor::new(path, dtype, shape, Some(id), Bytes::from_bytes_vec(bytes)));
+        tensors.push((path, dtype, shape, id, bytes));
     }
     let config_json = serde_json::to_string(&export.config).expect("a map of values serialises");
+    let sha = digest(export.family, &config_json, tensors.iter().map(|(p, d, s, _, b)| (p.as_str(), *d, s.as_slice(), b.as_slice())));
+    let tensors = tensors
+        .into_iter()
+        .map(|(path, dtype, shape, id, bytes)| burn_pack::Tensor::new(path, dtype, shape, Some(id), Bytes::from_bytes_vec(bytes)))
+        .collect();
     let bytes = Writer::new(tensors)
         .with_metadata(KEY_FAMILY, export.family)
         .with_metadata(KEY_CONFIG, &config_json)
+        .with_metadata(KEY_SHA256, &sha)
         .into_bytes()
         .map_err(|e| Error::Weights(format!("cannot write burnpack: {e}")))?;
     Ok(bytes.to_vec())
@@ -135,14 +171,30 @@ pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
             return Err(Error::Weights(format!("this file holds '{family}' weights, not '{expected}' weights")));
         }
     }
-    let given: Given = meta
+    let config_json = meta
         .get(KEY_CONFIG)
-        .and_then(|c| serde_json::from_str(c).ok())
-        .ok_or_else(|| Error::Weights("the file's hyper-parameters are missing or unreadable".into()))?;
+        .ok_or_else(|| Error::Weights("the file's hyper-parameters are missing".into()))?
+        .clone();
+    let given: Given = serde_json::from_str(&config_json)
+        .map_err(|e| Error::Weights(format!("the file's hyper-parameters are unreadable ({e})")))?;
+    let sha = meta.get(KEY_SHA256).cloned().ok_or_else(|| {
+        Error::Weights("the file has no checksum: it was written by an older GenLab (`genlab upgrade-weights FILE` adds one) or not by GenLab".into())
+    })?;
+    let parts = reader
+        .into_tensors()
+        .map_err(|e| not_burnpack(&e))?
+        .into_iter()
+        .map(|t| t.into_parts().map_err(|e| not_burnpack(&e)))
+        .collect::<Result<Vec<_>>>()?;
+    let actual = digest(&family, &config_json, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
+    if actual != sha {
+        return Err(Error::Weights(
+            "the file is damaged: its checksum does not match its contents (a truncated download or a corrupted copy?); the model was left as it was".into(),
+        ));
+    }
     // Widen f16 to f32 and hand Burn an all-f32 burnpack: the model's parameters stay f32.
     let mut tensors = vec![];
-    for t in reader.into_tensors().map_err(|e| not_burnpack(&e))? {
-        let (name, dtype, shape, id, data) = t.into_parts().map_err(|e| not_burnpack(&e))?;
+    for (name, dtype, shape, id, data) in parts {
         let data = match dtype {
             DType::F32 => data,
             DType::F16 => Bytes::from_bytes_vec(
@@ -162,4 +214,33 @@ pub fn apply<M: Module>(module: M, record: ModuleRecord) -> Result<M> {
     module
         .try_load_record(record)
         .map_err(|e| Error::Weights(format!("the file does not fit this model (other sizes?): {e}")))
+}
+
+/// Adds the checksum to a weights file written before files carried one, leaving every tensor
+/// byte as it was (f16 stays f16). A file that already has one is checked and returned as is.
+pub fn upgrade(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    let not_burnpack = |e: &dyn std::fmt::Display| Error::Weights(format!("this is not a burnpack weights file ({e})"));
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.clone())).map_err(|e| not_burnpack(&e))?;
+    let meta = reader.metadata().clone();
+    if meta.contains_key(KEY_SHA256) {
+        decode(bytes.clone(), None)?;
+        return Ok(bytes);
+    }
+    let family = meta.get(KEY_FAMILY).ok_or_else(|| Error::Weights("this burnpack file was not written by GenLab (no family recorded)".into()))?;
+    let config = meta.get(KEY_CONFIG).ok_or_else(|| Error::Weights("the file's hyper-parameters are missing".into()))?;
+    let parts = reader
+        .into_tensors()
+        .map_err(|e| not_burnpack(&e))?
+        .into_iter()
+        .map(|t| t.into_parts().map_err(|e| not_burnpack(&e)))
+        .collect::<Result<Vec<_>>>()?;
+    let sha = digest(family, config, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
+    let tensors = parts.into_iter().map(|(name, dtype, shape, id, data)| burn_pack::Tensor::new(name, dtype, shape, id, data)).collect();
+    let out = Writer::new(tensors)
+        .with_metadata(KEY_FAMILY, family)
+        .with_metadata(KEY_CONFIG, config)
+        .with_metadata(KEY_SHA256, &sha)
+        .into_bytes()
+        .map_err(|e| Error::Weights(format!("cannot write burnpack: {e}")))?;
+    Ok(out.to_vec())
 }

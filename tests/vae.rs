@@ -166,6 +166,40 @@ fn bad_weights_files_are_refused_clearly() {
 }
 
 #[test]
+fn damaged_weights_are_refused_by_their_checksum() {
+    let device = Device::flex();
+    let good = common::shipped_weights("vae");
+    let reference = families::load(Some("vae"), good.clone(), &device).expect("the shipped VAE loads");
+    let opts = SampleOptions::new(2, 7);
+    let expected = read(reference.sample(&opts).unwrap());
+    // A few bytes flipped deep in the tensor data (burnpack's header and metadata come first):
+    // burnpack itself parses this, so only the checksum can tell.
+    for at in [good.len() - 5, good.len() / 2, good.len() * 3 / 4] {
+        let mut bad = good.clone();
+        for b in &mut bad[at..at + 3] {
+            *b ^= 0x5a;
+        }
+        let m = weights_error(families::load(Some("vae"), bad, &device));
+        assert!(m.contains("damaged") && m.contains("checksum"), "byte {at}: {m}");
+    }
+    // A file without a checksum (written before files had one) is refused, and
+    // `genlab upgrade-weights` (weights::upgrade) makes it load as the same model.
+    let reader = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(good.clone())).unwrap();
+    let meta = reader.metadata().clone();
+    let tensors = reader.into_tensors().unwrap();
+    let mut old = burn_pack::Writer::new(tensors);
+    for (k, v) in meta.iter().filter(|(k, _)| k.as_str() != "genlab.sha256") {
+        old = old.with_metadata(k, v);
+    }
+    let old = old.into_bytes().unwrap().to_vec();
+    let m = weights_error(families::load(Some("vae"), old.clone(), &device));
+    assert!(m.contains("no checksum"), "{m}");
+    let upgraded = weights::upgrade(old).unwrap();
+    let model = families::load(Some("vae"), upgraded, &device).unwrap();
+    assert_eq!(read(model.sample(&opts).unwrap()), expected);
+}
+
+#[test]
 fn hyper_parameters_are_validated() {
     let device = Device::flex();
     let err = |kv: &[(&str, f64)]| match families::create("vae", &params(kv), &device) {

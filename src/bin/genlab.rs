@@ -5,6 +5,7 @@
 //!   genlab likelihood --weights www/weights/vae.bpk [--samples K]
 //!   genlab eval [--samples N] [--seed S] [--json FILE]
 //!   genlab bench [--family vae] [--steps N] [--batch B]
+//!   genlab upgrade-weights FILE...
 //!
 //! MNIST comes from --mnist, else $MNIST_DIR, else ../shared/data/mnist.
 
@@ -112,6 +113,9 @@ mod cli {
             #[arg(long, default_value_t = 64)]
             batch: u64,
         },
+        /// Adds the integrity checksum to weights files written before GenLab files carried one
+        /// (rewritten in place; every weight stays bit for bit).
+        UpgradeWeights { files: Vec<PathBuf> },
     }
 
     fn parse_kv(s: &str) -> std::result::Result<(String, f64), String> {
@@ -136,6 +140,14 @@ mod cli {
                 eval(&args.mnist, &weights_dir, samples, seed, memorisation, slow_samples, &families, json.as_deref())
             }
             Command::Bench { family, steps, batch } => bench(&family, &args.mnist, steps, batch),
+            Command::UpgradeWeights { files } => {
+                for path in files {
+                    let bytes = weights::upgrade(read_file(&path)?)?;
+                    std::fs::write(&path, &bytes).map_err(|e| Error::Weights(format!("{}: {e}", path.display())))?;
+                    println!("{}: checksum added ({} bytes)", path.display(), bytes.len());
+                }
+                Ok(())
+            }
         }
     }
 
