@@ -1,11 +1,15 @@
 // One family's page: family.html?family=NAME[&embed=1][&backend=auto|webgpu|cpu].
 // Loads the family's view module, js/views/NAME.js, which exports `mount(root, lab, info)`
 // and may return a clean-up function.
+//
+// Without ?family= the page shows the VAE. An empty or unknown ?family= shows the VAE too, but
+// says so in #notice, with a link to each family's page.
 
-import { runPage, showError } from './ui/page.js';
+import { addNotice, runPage, showError } from './ui/page.js';
 
+const DEFAULT_FAMILY = 'vae';
 const params = new URLSearchParams(location.search);
-const family = params.get('family') || 'vae';
+const requested = params.get('family'); // null when absent
 const embed = params.get('embed') === '1';
 
 if (embed) {
@@ -35,11 +39,35 @@ function intro(info) {
   box.replaceChildren(h1, desc, paper);
 }
 
+/** This page for another family, keeping the other parameters (embed, backend). */
+function familyHref(name) {
+  const url = new URL(location.href);
+  url.searchParams.set('family', name);
+  return url.search; // relative to this page: family.html?family=NAME&...
+}
+
+/** 'Unknown family "nope" — showing vae (Variational autoencoder) instead. Families: vae, gan, …', with links. */
+function unknownFamilyNotice(lab, info) {
+  const links = [];
+  lab.families().forEach((f, i) => {
+    if (i) links.push(', ');
+    const a = document.createElement('a');
+    a.href = familyHref(f.name);
+    a.textContent = f.name;
+    a.title = f.title;
+    links.push(a);
+  });
+  addNotice(`Unknown family ${JSON.stringify(requested)} — showing ${info.name} (${info.title}) instead. Families: `, ...links);
+}
+
 runPage(async (lab) => {
-  const info = lab.family(family);
+  let family = requested ?? DEFAULT_FAMILY;
+  let info = lab.family(family);
   if (!info) {
-    const known = lab.families().map((f) => f.name).join(', ');
-    throw new Error(`unknown family '${family}' (known: ${known})`);
+    family = DEFAULT_FAMILY;
+    info = lab.family(family);
+    if (!info) throw new Error(`no '${DEFAULT_FAMILY}' family in this build (known: ${lab.families().map((f) => f.name).join(', ')})`);
+    unknownFamilyNotice(lab, info);
   }
   intro(info);
   let view;

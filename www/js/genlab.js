@@ -69,17 +69,53 @@ const U32_MAX = 0xffffffff;
 
 /** @typedef {'webgpu'|'cpu'} Backend */
 
-/** The error every call gets once the lab is closed (`closed: true`, so pages can ignore it). */
-function closedError() {
-  return Object.assign(new Error('the lab is closed'), { closed: true });
+/**
+ * The error a call gets when the lab is closed (`closed: true`, so pages can ignore it): calls
+ * made after {@link GenLab#close}, and calls still pending when it was called. Every message
+ * starts with "the lab was closed".
+ * @param {string} [detail]  what it interrupted
+ */
+function closedError(detail = 'open a new one with GenLab.open()') {
+  return Object.assign(new Error(`the lab was closed: ${detail}`), { closed: true });
 }
 
 function paramError(msg) {
   return new Error(`invalid parameter: ${msg}`);
 }
 
+/** A value as an error message shows it: `the string "16"`, `null`, `an array`, `2.5`. */
+function describe(v) {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return 'an array';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'bigint') return `the BigInt ${v}n`;
+  if (typeof v === 'object') return 'an object';
+  return String(v); // numbers, booleans, symbols' descriptions
+}
+
+/**
+ * A method's options argument: null and undefined mean "all defaults"; anything but a plain
+ * object is refused, naming what was given (`lab.sample('vae', 16)` is a mistake, not n = 16).
+ */
+function optionsArg(v, what, example) {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) {
+    throw paramError(`the options of ${what} must be an object such as ${example}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function checkNumber(name, v) {
+  if (typeof v !== 'number') throw paramError(`${name} must be a number, got ${describe(v)}`);
+  return v;
+}
+
 function checkInt(name, v, min, max) {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw paramError(`${name} must be a whole number, got ${v}`);
+  checkNumber(name, v);
+  if (!Number.isInteger(v)) throw paramError(`${name} must be a whole number, got ${v}`);
   if (v < min || v > max) throw paramError(`${name} = ${v} is out of range [${min}, ${max}]`);
   return v;
 }
@@ -91,7 +127,8 @@ function checkParam(h, v) {
     if (Number.isInteger(v) && v >= 0 && v < h.choices.length) return v;
     throw paramError(`'${h.key}' = ${JSON.stringify(v)} is not one of ${h.choices.join(', ')}`);
   }
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw paramError(`'${h.key}' must be a number, got ${v}`);
+  checkNumber(`'${h.key}'`, v);
+  if (!Number.isFinite(v)) throw paramError(`'${h.key}' must be a finite number, got ${v}`);
   if (v < h.min || v > h.max) throw paramError(`'${h.key}' = ${v} is out of range [${h.min}, ${h.max}]`);
   if (h.kind === 'int' && !Number.isInteger(v)) throw paramError(`'${h.key}' must be a whole number, got ${v}`);
   return v;
@@ -131,6 +168,9 @@ class Emitter {
   }
 }
 
+/** The states a run ends in; a run never leaves one. */
+const FINAL = new Set(['done', 'stopped', 'error', 'closed']);
+
 /**
  * A training run, returned by {@link GenLab#train}.
  *
@@ -141,6 +181,10 @@ class Emitter {
  * - `'snapshot'`: `{step, bytes}`: the trained weights (a burnpack file), every `snapshotEvery`
  *   steps and at the end; also kept in {@link TrainHandle#lastWeights}.
  * - `'error'`: `{message}` when the run fails (diverged, bad parameters, ...).
+ *
+ * A run ends in one of four states and never leaves it: 'done' (every step trained), 'stopped'
+ * ({@link TrainHandle#stop}), 'error' (it failed) or 'closed' ({@link GenLab#close} was called
+ * while it was active).
  */
 export class TrainHandle extends Emitter {
   /** @param {GenLab} lab @param {string} family @param {object} opts */
@@ -151,7 +195,7 @@ export class TrainHandle extends Emitter {
     this.family = family;
     /** The run's options, validated and completed with defaults. */
     this.options = opts;
-    /** @type {'starting'|'running'|'paused'|'stopped'|'done'|'error'} */
+    /** @type {'starting'|'running'|'paused'|'stopped'|'done'|'error'|'closed'} */
     this.state = 'starting';
     /** Steps done so far. */
     this.step = 0;
@@ -170,9 +214,11 @@ export class TrainHandle extends Emitter {
     /** The model's hyper-parameters, once the run has started. */
     this.config = null;
     this._runId = null;
+    this._stopping = false; // stop() was called: a device loss meanwhile ends the run, not pauses it
     /**
      * Resolves with `{state, step, lastWeights}` when the run is done or stopped; rejects with
-     * an Error when it fails.
+     * an Error when it fails, and with an Error whose `closed` is true ("the lab was closed
+     * ...") when the lab is closed while the run is active (its state is then 'closed').
      * @type {Promise<{state: string, step: number, lastWeights: Uint8Array|null}>}
      */
     this.done = new Promise((resolve, reject) => {
@@ -180,22 +226,30 @@ export class TrainHandle extends Emitter {
       this._reject = reject;
     });
     this.done.catch(() => {}); // a run nobody awaits must not raise "unhandled rejection"
+    // Settles (never rejects) once the state is final, whichever it is: what stop() waits for.
+    this._ended = new Promise((resolve) => (this._endedResolve = resolve));
   }
 
+  /** True while the run is starting, running or paused. */
   get active() {
     return this.state === 'starting' || this.state === 'running' || this.state === 'paused';
   }
 
   _setState(state, extra = {}) {
+    // A final state is final: a late message (the worker's answer to a start that was stopped
+    // or closed meanwhile, a 'done' racing a 'stopped') must not turn 'stopped' into 'error'.
+    if (FINAL.has(this.state)) return;
     if (this.state === state && !extra.error) return;
     this.state = state;
+    if (state === 'error') this.error = extra.error;
     this._emit('state', { state, step: this.step, ...extra });
     if (state === 'done' || state === 'stopped') this._resolve({ state, step: this.step, lastWeights: this.lastWeights });
     if (state === 'error') {
-      this.error = extra.error;
       this._emit('error', { message: extra.error });
       this._reject(new Error(extra.error));
     }
+    if (state === 'closed') this._reject(this._closedError);
+    if (FINAL.has(state)) this._endedResolve(state);
     if (!this.active) this._lab._runEnded(this);
   }
 
@@ -212,12 +266,18 @@ export class TrainHandle extends Emitter {
       this.config = config;
     } catch (e) {
       if (this.interrupted) return; // the worker died under us: resume() restarts the run
-      this._setState('error', { error: e.message });
+      this._setState('error', { error: e.message }); // ignored when the run was stopped or closed meanwhile
     }
   }
 
-  /** Pauses the run after the current chunk of steps. */
+  /** Rejects once the lab is closed: a run of a closed lab can be neither paused, resumed nor stopped. */
+  _checkOpen() {
+    if (this._lab.closed) throw closedError(`the '${this.family}' training run cannot be controlled any more`);
+  }
+
+  /** Pauses the run after the current chunk of steps; resolves once its state is 'paused'. */
   async pause() {
+    this._checkOpen();
     if (this.state === 'paused' || !this.active) return;
     if (this.interrupted) return this._setState('paused');
     await this._lab._call('trainPause', { family: this.family });
@@ -228,29 +288,52 @@ export class TrainHandle extends Emitter {
    * the latest snapshot (or from the run's start when no snapshot was taken yet).
    */
   async resume() {
+    this._checkOpen();
     if (this.state !== 'paused') return;
     if (this.interrupted) {
       this.interrupted = false;
       this._setState('starting');
       if (this.lastWeights) await this._start({ from: 'snapshot', startStep: this.lastWeightsStep, bytes: this.lastWeights });
       else await this._start({ from: this.options.from });
+      // _start keeps its failures for `done`; a lab closed meanwhile is this call's failure too.
+      if (this.state === 'closed') throw closedError(`the '${this.family}' training run was resuming`);
       return;
     }
     await this._lab._call('trainResume', { family: this.family });
   }
 
-  /** Stops the run; the weights trained so far stay in the model (and in a last snapshot). */
+  /**
+   * Stops the run; the weights trained so far stay in the model (and in a last snapshot).
+   *
+   * Resolves once the run has really stopped: its state is final ('stopped', or 'done' /
+   * 'error' when it ended by itself first), {@link TrainHandle#done} has settled, the last
+   * snapshot is in {@link TrainHandle#lastWeights}, and the family can be trained (or its
+   * weights loaded) again at once. Rejects when the lab is, or gets, closed.
+   */
   async stop() {
+    this._checkOpen();
     if (!this.active) return;
     if (this.interrupted) {
       this.interrupted = false;
       return this._setState('stopped');
     }
-    await this._lab._call('trainStop', { family: this.family });
+    this._stopping = true;
+    try {
+      // The worker answers at once, and announces 'stopped' after the run's current chunk of
+      // steps and its last snapshot: wait for that announcement.
+      await this._lab._call('trainStop', { family: this.family });
+    } catch (e) {
+      // The lab was closed; or the worker died (device lost), and _interrupt ended the run; or
+      // "no 'vae' training run": its start failed, and the 'error' it got came first.
+      if (e.closed || this._lab.closed || this.active) throw e;
+    }
+    const state = await this._ended;
+    if (state === 'closed') throw closedError(`the '${this.family}' training run was still stopping`);
   }
 
   // From the worker.
   _event(msg) {
+    if (FINAL.has(this.state)) return; // e.g. a chunk's progress that arrives after 'closed'
     switch (msg.event) {
       case 'progress': {
         this.step = msg.step;
@@ -274,10 +357,25 @@ export class TrainHandle extends Emitter {
     }
   }
 
-  // The worker died: the run waits, paused, for resume() on the new backend.
+  // The worker died: the run waits, paused, for resume() on the new backend (or ends, 'stopped',
+  // when stop() was waiting for it: the model keeps what the lab restores, the last snapshot).
   _interrupt(reason) {
+    if (this._stopping) return this._setState('stopped', { reason });
     this.interrupted = true;
     this._setState('paused', { reason });
+  }
+
+  // The lab was closed while the run was active. Design choice: `done` rejects (it did not end
+  // as asked, and awaiting code must not hang or mistake it for a finished run) with an Error
+  // whose `closed` is true, and the state becomes 'closed', final like 'stopped'. The weights
+  // it had reached are in `lastWeights` (its latest snapshot), if one was taken.
+  _close() {
+    if (!this.active) return;
+    this.interrupted = false;
+    this._closedError = closedError(
+      `the '${this.family}' training run ended at step ${this.step}${this.lastWeights ? ` (its last snapshot, step ${this.lastWeightsStep}, is in lastWeights)` : ''}`,
+    );
+    this._setState('closed', { reason: this._closedError.message });
   }
 }
 
@@ -302,8 +400,9 @@ export class GenLab extends Emitter {
    *   above this module).
    * @returns {Promise<GenLab>}
    */
-  static async open({ backend = 'auto', base } = {}) {
-    if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw paramError(`unknown backend '${backend}' (use 'auto', 'webgpu' or 'cpu')`);
+  static async open(options) {
+    const { backend = 'auto', base } = optionsArg(options, 'GenLab.open', "{backend: 'cpu'}");
+    if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw paramError(`unknown backend ${typeof backend === 'string' ? `'${backend}'` : describe(backend)} (use 'auto', 'webgpu' or 'cpu')`);
     const lab = new GenLab(new URL(base ?? new URL('..', import.meta.url), document.baseURI).href);
     await lab._spawn(backend);
     lab._families = await lab._call('families');
@@ -366,8 +465,14 @@ export class GenLab extends Emitter {
   /** Sends an op to the worker (after any restart under way). */
   async _call(op, args = {}, transfer = [], onProgress = null) {
     if (this._closed) throw closedError();
-    await this._ready;
-    if (this._closed) throw closedError();
+    try {
+      await this._ready;
+    } catch (e) {
+      // A restart that failed because the lab was closed meanwhile: say that, not the failure.
+      if (this._closed) throw closedError('the call was still waiting for the worker');
+      throw e;
+    }
+    if (this._closed) throw closedError('the call was still waiting for the worker');
     return this._post(this._worker, op, args, transfer, onProgress);
   }
 
@@ -428,6 +533,12 @@ export class GenLab extends Emitter {
       } catch (e) {
         failure = new Error(`${why} — and restarting on the CPU failed: ${e.message}. Reload the page.`);
       }
+      if (this._closed) {
+        // close() came during the restart: it has rejected everything and ended the runs; a
+        // 'backend' event (or a "restart failed" error) now would only confuse the page.
+        this._recovering = false;
+        return;
+      }
       this.backend = 'cpu';
       this.backendReason = failure ? failure.message : reason;
       this._recovering = false;
@@ -448,10 +559,28 @@ export class GenLab extends Emitter {
     for (const [id, h] of this._runs) if (h === handle && id !== handle._runId) this._runs.delete(id);
   }
 
+  /** A family's declaration; throws on a closed lab and on an unknown family. */
   _info(family) {
+    this._checkOpen();
+    const known = this._families.map((f) => f.name).join(', ');
+    if (typeof family !== 'string') throw paramError(`family must be a family's name (known: ${known}), got ${describe(family)}`);
     const info = this._families.find((f) => f.name === family);
-    if (!info) throw new Error(`unknown family '${family}' (known: ${this._families.map((f) => f.name).join(', ')})`);
+    if (!info) throw new Error(`unknown family '${family}' (known: ${known})`);
     return info;
+  }
+
+  _checkOpen() {
+    if (this._closed) throw closedError();
+  }
+
+  /** The family's active training run, if any. */
+  _activeRun(family) {
+    return [...this._runs.values()].find((h) => h.family === family && h.active);
+  }
+
+  /** Refuses to replace a model under a training run of its family (it would train on, into neither). */
+  _checkNotTraining(family, what) {
+    if (this._activeRun(family)) throw new Error(`a training run of '${family}' is active: stop it first (await run.stop()) before ${what}`);
   }
 
   _touch(family) {
@@ -496,8 +625,9 @@ export class GenLab extends Emitter {
    *   n in 1..1024, seed a whole number >= 0
    * @returns {Promise<Images & {labels?: Uint8Array}>}
    */
-  async sample(family, { n = 16, seed = 0, label, labels, ...settings } = {}) {
+  async sample(family, options) {
     const info = this._info(family);
+    let { n = 16, seed = 0, label, labels, ...settings } = optionsArg(options, 'lab.sample', '{n: 16, seed: 1}');
     checkInt('n', n, 1, MAX_SAMPLES);
     checkInt('seed', seed, 0, U32_MAX);
     labels = this._labels(info, n, label, labels);
@@ -541,6 +671,7 @@ export class GenLab extends Emitter {
    * @returns {Promise<Images & {labels: Uint8Array}>}
    */
   async testDigits(indices) {
+    this._checkOpen();
     if (!Array.isArray(indices) || indices.length === 0) throw paramError('indices must be a non-empty array of test-digit indices');
     indices.forEach((i) => this._checkIndex('index', i));
     const { pixels, labels } = await this._call('testDigits', { indices });
@@ -553,8 +684,9 @@ export class GenLab extends Emitter {
    * @param {{indices: number[]}} options  test-digit indices
    * @returns {Promise<{width: number, height: number, n: number, originals: Float32Array, reconstructions: Float32Array, labels: Uint8Array}>}
    */
-  async reconstruct(family, { indices = [0, 1, 2, 3, 4, 5, 6, 7] } = {}) {
+  async reconstruct(family, options) {
     this._info(family);
+    const { indices = [0, 1, 2, 3, 4, 5, 6, 7] } = optionsArg(options, 'lab.reconstruct', '{indices: [0, 1, 2]}');
     if (!Array.isArray(indices) || indices.length === 0 || indices.length > MAX_SAMPLES) throw paramError(`indices must be an array of 1..${MAX_SAMPLES} test-digit indices`);
     indices.forEach((i) => this._checkIndex('index', i));
     this._touch(family);
@@ -568,8 +700,9 @@ export class GenLab extends Emitter {
    * @param {{a: number, b: number, steps?: number}} options  steps in 2..64
    * @returns {Promise<Images>}
    */
-  async interpolate(family, { a = 3, b = 2, steps = 10 } = {}) {
+  async interpolate(family, options) {
     this._info(family);
+    const { a = 3, b = 2, steps = 10 } = optionsArg(options, 'lab.interpolate', '{a: 3, b: 2, steps: 10}');
     this._checkIndex('a', a);
     this._checkIndex('b', b);
     checkInt('steps', steps, 2, 64);
@@ -586,10 +719,12 @@ export class GenLab extends Emitter {
    * @param {{side?: number, extent?: number}} [options]  side in 2..32, extent in (0, 10]
    * @returns {Promise<Images & {side: number}>}
    */
-  async manifold(family, { side = 15, extent = 2.5 } = {}) {
+  async manifold(family, options) {
     this._info(family);
+    const { side = 15, extent = 2.5 } = optionsArg(options, 'lab.manifold', '{side: 15, extent: 2.5}');
     checkInt('side', side, 2, 32);
-    if (typeof extent !== 'number' || !(extent > 0 && extent <= 10)) throw paramError(`extent = ${extent} is out of range (0, 10]`);
+    checkNumber('extent', extent);
+    if (!(extent > 0 && extent <= 10)) throw paramError(`extent = ${extent} is out of range (0, 10]`);
     this._touch(family);
     const pixels = await this._call('manifold', { family, side, extent });
     return { width: WIDTH, height: HEIGHT, n: side * side, side, pixels };
@@ -603,8 +738,9 @@ export class GenLab extends Emitter {
    * @param {{n?: number}} [options]  n in 1..10000
    * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact', samples: number, pixels: 'binarized'|'continuous'}>}
    */
-  async likelihood(family, { n = 500 } = {}) {
+  async likelihood(family, options) {
     const info = this._info(family);
+    const { n = 500 } = optionsArg(options, 'lab.likelihood', '{n: 500}');
     if (!info.capabilities.likelihood) throw new Error(`'${family}' has no likelihood`);
     checkInt('n', n, 1, 10000);
     this._touch(family);
@@ -633,8 +769,9 @@ export class GenLab extends Emitter {
    *   n in 2..10240 (default 500), memorisation in 0..n (default min(300, n)), likelihood in 0..10000 (default n)
    * @returns {Promise<object>}
    */
-  async evaluate(family, { n = 500, seed = 0, memorisation, likelihood, images, onProgress, ...settings } = {}) {
+  async evaluate(family, options) {
     const info = this._info(family);
+    let { n = 500, seed = 0, memorisation, likelihood, images, onProgress, ...settings } = optionsArg(options, 'lab.evaluate', '{n: 500, seed: 0}');
     this._checkSettings(info, settings);
     if (images !== undefined && Object.keys(settings).length) throw paramError('sampler settings apply to fresh samples, not to given images');
     if (images !== undefined) {
@@ -665,8 +802,9 @@ export class GenLab extends Emitter {
    * @param {{n?: number, seed?: number, label?: number, labels?: number[], frames?: number} & Object<string, number|string>} [options]
    * @returns {Promise<{width: number, height: number, n: number, ms: number, frames: {t: number, x: Float32Array, x0: Float32Array|null}[]}>}
    */
-  async trajectory(family, { n = 8, seed = 0, label, labels, frames = 50, ...settings } = {}) {
+  async trajectory(family, options) {
     const info = this._info(family);
+    let { n = 8, seed = 0, label, labels, frames = 50, ...settings } = optionsArg(options, 'lab.trajectory', '{n: 8, seed: 0, frames: 50}');
     if (!info.capabilities.trajectory) throw new Error(`'${family}' has no step-by-step sampler`);
     checkInt('n', n, 1, 64);
     checkInt('seed', seed, 0, U32_MAX);
@@ -698,8 +836,9 @@ export class GenLab extends Emitter {
    * @param {{index?: number, ts: number[], seed?: number}} options
    * @returns {Promise<Images>}
    */
-  async forwardProcess(family, { index = 0, ts, seed = 0 } = {}) {
+  async forwardProcess(family, options) {
     const info = this._info(family);
+    const { index = 0, ts, seed = 0 } = optionsArg(options, 'lab.forwardProcess', '{index: 0, ts: [0, 500, 999]}');
     if (!info.capabilities.diffusion) throw new Error(`'${family}' is not a diffusion model`);
     this._checkIndex('index', index);
     if (!Array.isArray(ts) || ts.length < 1 || ts.length > 64) throw paramError('ts must be an array of 1..64 timesteps');
@@ -717,8 +856,9 @@ export class GenLab extends Emitter {
    * @param {{n?: number, seed?: number}} [options]
    * @returns {Promise<{n: number, dim: number, codes: Float32Array}>}
    */
-  async latentCodes(family, { n = 1, seed = 0 } = {}) {
+  async latentCodes(family, options) {
     const info = this._info(family);
+    const { n = 1, seed = 0 } = optionsArg(options, 'lab.latentCodes', '{n: 1, seed: 0}');
     if (!info.capabilities.latent) throw new Error(`'${family}' has no latent space`);
     checkInt('n', n, 1, MAX_SAMPLES);
     checkInt('seed', seed, 0, U32_MAX);
@@ -734,14 +874,16 @@ export class GenLab extends Emitter {
    * @param {{codes: Float32Array|number[], labels?: number[]}} options
    * @returns {Promise<Images>}
    */
-  async decode(family, { codes, labels } = {}) {
+  async decode(family, options) {
     const info = this._info(family);
+    let { codes, labels } = optionsArg(options, 'lab.decode', '{codes}');
     if (!info.capabilities.latent) throw new Error(`'${family}' has no latent space`);
     if (!(codes instanceof Float32Array || Array.isArray(codes)) || codes.length === 0) throw paramError('codes must be a non-empty array of numbers');
     const z = Float32Array.from(codes);
     if (!z.every(Number.isFinite)) throw paramError('codes must be finite numbers');
     if (labels !== undefined) {
       if (!info.capabilities.conditional) throw paramError(`'${family}' is not class-conditional: it takes no label`);
+      if (!(Array.isArray(labels) || ArrayBuffer.isView(labels))) throw paramError(`labels must be an array of digits, got ${describe(labels)}`);
       labels.forEach((l) => checkInt('label', l, 0, 9));
       labels = Uint8Array.from(labels);
     }
@@ -758,6 +900,7 @@ export class GenLab extends Emitter {
    * @returns {Promise<{labels: number[], classes: {histogram: number[], entropy_bits: number, confidence: number, inception_score: number, missing: number[], warning: string|null}}>}
    */
   async classes(images) {
+    this._checkOpen();
     if (!(images instanceof Float32Array) || images.length < PIXELS || images.length % PIXELS) throw paramError('images must be a Float32Array of whole 28x28 images');
     return this._call('classes', { images: images.slice() });
   }
@@ -769,8 +912,9 @@ export class GenLab extends Emitter {
    * @param {{n?: number}} [options]  n in 1..10000
    * @returns {Promise<{n: number, classifiers: {name: string, accuracy: number}[]}>}
    */
-  async accuracy(family, { n = 10000 } = {}) {
+  async accuracy(family, options) {
     this._info(family);
+    const { n = 10000 } = optionsArg(options, 'lab.accuracy', '{n: 10000}');
     checkInt('n', n, 1, 10000);
     this._touch(family);
     return this._call('accuracy', { family, n });
@@ -801,7 +945,8 @@ export class GenLab extends Emitter {
 
   /**
    * Replaces the model with the weights in a burnpack file. On a bad file (not burnpack,
-   * truncated, another family's, wrong sizes) it throws and the previous model stays.
+   * truncated, another family's, wrong sizes) it throws and the previous model stays. Refused
+   * while a training run of the family is active (stop it first).
    * @param {string} family
    * @param {Uint8Array|ArrayBuffer} bytes
    * @returns {Promise<Object<string, number>>} the file's hyper-parameters
@@ -809,7 +954,8 @@ export class GenLab extends Emitter {
   async loadWeights(family, bytes) {
     this._info(family);
     if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-    if (!(bytes instanceof Uint8Array)) throw paramError('weights must be a Uint8Array or an ArrayBuffer');
+    if (!(bytes instanceof Uint8Array)) throw paramError(`weights must be a Uint8Array or an ArrayBuffer, got ${describe(bytes)}`);
+    this._checkNotTraining(family, 'loading weights');
     const copy = bytes.slice();
     const config = await this._call('loadWeights', { family, bytes: copy.slice() }, []);
     this._models.set(family, copy);
@@ -817,12 +963,14 @@ export class GenLab extends Emitter {
   }
 
   /**
-   * Replaces the model with the pretrained weights (`weights/<family>.bpk`).
+   * Replaces the model with the pretrained weights (`weights/<family>.bpk`). Refused while a
+   * training run of the family is active (stop it first).
    * @param {string} family
    * @returns {Promise<Object<string, number>>} their hyper-parameters
    */
   async loadPretrained(family) {
     this._info(family);
+    this._checkNotTraining(family, 'loading the pretrained weights');
     const config = await this._call('loadPretrained', { family });
     this._models.set(family, null);
     return config;
@@ -848,8 +996,9 @@ export class GenLab extends Emitter {
    * @param {number} [options.snapshotEvery=200]  steps between weight snapshots (0: only at the end)
    * @returns {TrainHandle}
    */
-  train(family, options = {}) {
+  train(family, options) {
     const info = this._info(family);
+    options = optionsArg(options, 'lab.train', '{steps: 500}');
     const {
       params = {}, from = 'scratch', steps = 2000, seed = 0, chunk = 5, sampleEvery = 50, sampleN = 16, snapshotEvery = 200,
     } = options;
@@ -869,8 +1018,7 @@ export class GenLab extends Emitter {
     checkInt('sampleEvery', sampleEvery, 0, 10_000_000);
     checkInt('sampleN', sampleN, 1, MAX_SAMPLES);
     checkInt('snapshotEvery', snapshotEvery, 0, 10_000_000);
-    const running = [...this._runs.values()].find((h) => h.family === family && h.active);
-    if (running) throw new Error(`a '${family}' training run is already active: stop it first`);
+    if (this._activeRun(family)) throw new Error(`a '${family}' training run is already active: stop it first`);
 
     const handle = new TrainHandle(this, family, { params: { ...params }, from, steps, seed, chunk, sampleEvery, sampleN, snapshotEvery });
     this._touch(family);
@@ -892,12 +1040,20 @@ export class GenLab extends Emitter {
     return this._closed;
   }
 
-  /** Stops the worker; every call still pending and every later call rejects (error.closed is true). */
+  /**
+   * Stops the worker. Everything still pending settles at once: every call in flight (sample,
+   * evaluate, pause, resume, stop, ...) rejects with an Error "the lab was closed: ..." whose
+   * `closed` is true, and every active training run ends in state 'closed', its `done`
+   * rejecting the same way (see {@link TrainHandle#done}). Every later call rejects (`train`
+   * throws) with such an Error too. Closing twice does nothing.
+   */
   close() {
     if (this._closed) return;
     this._closed = true;
     this._worker?.terminate();
     this._worker = null;
-    this._rejectAll(closedError());
+    // Runs first: their start calls, rejected next, then find them final and leave them so.
+    for (const h of new Set(this._runs.values())) h._close();
+    this._rejectAll(closedError('the call was still pending'));
   }
 }

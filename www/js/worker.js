@@ -238,6 +238,17 @@ async function init({ backend = 'auto', base: root } = {}) {
 
 const runs = new Map(); // family -> run
 
+const isActive = (run) => !!run && ['starting', 'running', 'paused'].includes(run.state);
+
+/**
+ * Refuses an op that replaces `family`'s model while a run trains it: the run would carry on
+ * training the new model (or the old one would come back with its next snapshot), and the
+ * model would be neither. genlab.js refuses first; this is for callers that bypass it.
+ */
+function notTraining(family, what) {
+  if (isActive(runs.get(family))) throw new Error(`a training run of '${family}' is active: stop it first (await run.stop()) before ${what}`);
+}
+
 function setRunState(run, state, error) {
   run.state = state;
   post({ event: 'train-state', family: run.family, run: run.runId, state, step: run.step, ...(error ? { error } : {}) });
@@ -258,7 +269,7 @@ async function trainStart(args) {
     snapshotEvery = 200, startStep = 0, bytes = null, runId = null,
   } = args;
   const old = runs.get(family);
-  if (old && ['starting', 'running', 'paused'].includes(old.state)) throw new Error(`a '${family}' training run is already active: stop it first`);
+  if (isActive(old)) throw new Error(`a '${family}' training run is already active: stop it first`);
   for (const [k, v] of Object.entries({ steps, chunk, sampleEvery, sampleN, snapshotEvery, startStep })) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`invalid parameter: ${k} = ${v} must be a whole number >= 0`);
   }
@@ -277,7 +288,8 @@ async function trainStart(args) {
     } else throw new Error(`unknown 'from' = '${from}' (use 'scratch' or 'pretrained')`);
     return Object.keys(params).length ? lab.set_params(family, params) : lab.config(family);
   }).catch((e) => {
-    runs.delete(family);
+    // Stopped while starting, a new run of the family may have taken its place meanwhile.
+    if (runs.get(family) === run) runs.delete(family);
     throw e;
   });
 
@@ -292,6 +304,9 @@ async function loop(run, { chunk, sampleEvery, sampleN, snapshotEvery, steps, ba
   const { family } = run;
   let nextSample = run.step + sampleEvery;
   let nextSnapshot = run.step + snapshotEvery;
+  // Once stopped, the chunk under way still counts (and is reported), but it takes no samples or
+  // snapshots of its own: stop's snapshot has the weights, and the model may be another's soon.
+  const live = () => run.state === 'running' || run.state === 'paused';
   try {
     while (run.step < steps) {
       if (run.state === 'paused') {
@@ -309,14 +324,14 @@ async function loop(run, { chunk, sampleEvery, sampleN, snapshotEvery, steps, ba
         stepsPerSec: n / seconds, imagesPerSec: (n * batch) / seconds,
       };
       let transfer = [];
-      if (sampleEvery > 0 && (run.step >= nextSample || run.step >= steps)) {
+      if (live() && sampleEvery > 0 && (run.step >= nextSample || run.step >= steps)) {
         nextSample = run.step + sampleEvery;
         progress.samples = await serial(() => requireLab().sample(family, sampleN, 0));
         progress.sampleN = sampleN;
         transfer = transferList(progress.samples);
       }
       post(progress, transfer);
-      if (snapshotEvery > 0 && run.step >= nextSnapshot && run.step < steps) {
+      if (live() && snapshotEvery > 0 && run.step >= nextSnapshot && run.step < steps) {
         nextSnapshot = run.step + snapshotEvery;
         await snapshot(run);
       }
@@ -324,7 +339,7 @@ async function loop(run, { chunk, sampleEvery, sampleN, snapshotEvery, steps, ba
     }
     if (run.state === 'running') {
       await snapshot(run);
-      setRunState(run, 'done');
+      if (run.state === 'running') setRunState(run, 'done'); // else stopped meanwhile: 'stopped' it is
     }
   } catch (e) {
     if (await lostDevice()) return;
@@ -359,8 +374,8 @@ function control(family, action) {
 const ops = {
   init: (a) => serial(() => init(a)),
   families: () => serial(() => wasm.families()),
-  loadPretrained: ({ family }) => serial(() => loadPretrained(family)),
-  loadWeights: ({ family, bytes }) => serial(() => requireLab().load_weights(family, bytes, 0)),
+  loadPretrained: ({ family }) => (notTraining(family, 'loading the pretrained weights'), serial(() => loadPretrained(family))),
+  loadWeights: ({ family, bytes }) => (notTraining(family, 'loading weights'), serial(() => requireLab().load_weights(family, bytes, 0))),
   ensureData: () => serial(() => ensureData()),
   config: ({ family }) => serial(async () => (await ensureModel(family), lab.config(family))),
   sample: ({ family, n = 16, seed = 0, labels, settings }) => serial(async () => (await ensureModel(family), lab.sample(family, n, seed, labels, settings))),
@@ -398,8 +413,8 @@ const ops = {
   decode: ({ family, z, labels }) => serial(async () => (await ensureModel(family), lab.decode(family, z, labels))),
   classes: ({ images }) => serial(async () => (await ensureJudge(), lab.classes(images))),
   exportWeights: ({ family }) => serial(async () => (await ensureModel(family), lab.export_weights(family))),
-  initFamily: ({ family, params = {}, seed = 0 }) => serial(() => requireLab().init_family(family, params, seed)),
-  setParams: ({ family, params }) => serial(async () => (await ensureModel(family), lab.set_params(family, params))),
+  initFamily: ({ family, params = {}, seed = 0 }) => (notTraining(family, 'replacing the model'), serial(() => requireLab().init_family(family, params, seed))),
+  setParams: ({ family, params }) => (notTraining(family, 'changing its hyper-parameters'), serial(async () => (await ensureModel(family), lab.set_params(family, params)))),
   hasModel: ({ family }) => serial(() => requireLab().has_model(family)),
   trainStart: (a) => trainStart(a),
   trainPause: ({ family }) => control(family, 'pause'),

@@ -6,9 +6,9 @@ import { GenLab } from '../genlab.js';
 const STORE_KEY = 'genlab.backend';
 const CHOICES = ['auto', 'webgpu', 'cpu'];
 
-/** The backend the user chose: ?backend=, else the last choice, else 'auto'. */
+/** The backend the user chose: ?backend= (any case), else the last choice, else 'auto'. */
 export function backendChoice() {
-  const fromUrl = new URLSearchParams(location.search).get('backend');
+  const fromUrl = new URLSearchParams(location.search).get('backend')?.toLowerCase();
   if (CHOICES.includes(fromUrl)) return fromUrl;
   try {
     const saved = localStorage.getItem(STORE_KEY);
@@ -17,6 +17,16 @@ export function backendChoice() {
     // storage may be off: fine
   }
   return 'auto';
+}
+
+/**
+ * What is wrong with ?backend=, if anything (a value that is no backend, empty included):
+ * 'Unknown backend "bogus": using auto (choices: auto, webgpu, cpu)'; '' when it is fine or absent.
+ */
+export function backendProblem() {
+  const fromUrl = new URLSearchParams(location.search).get('backend');
+  if (fromUrl === null || CHOICES.includes(fromUrl.toLowerCase())) return '';
+  return `Unknown backend ${JSON.stringify(fromUrl)}: using ${backendChoice()} (choices: ${CHOICES.join(', ')})`;
 }
 
 function rememberChoice(choice) {
@@ -81,8 +91,7 @@ export function clearError() {
   }
 }
 
-/** Shows an informational message (not an error) in #notice. */
-export function showNotice(msg) {
+function noticeBox() {
   let el = document.getElementById('notice');
   if (!el) {
     el = document.createElement('div');
@@ -91,8 +100,36 @@ export function showNotice(msg) {
     el.setAttribute('role', 'status');
     errorBox().after(el);
   }
-  el.textContent = msg;
-  el.hidden = !msg;
+  return el;
+}
+
+/** Shows an informational message (not an error) in #notice, replacing what it said; '' hides it. */
+export function showNotice(msg) {
+  const el = noticeBox();
+  el.replaceChildren();
+  el.hidden = true;
+  if (msg) addNotice(msg);
+}
+
+/**
+ * Adds a line to #notice below what it says already (one line per problem: an unknown backend
+ * and an unknown family both show). `parts` are strings and nodes (links, say).
+ */
+export function addNotice(...parts) {
+  const el = noticeBox();
+  // One flex item holding the lines (.notice lays its children out in a row).
+  let body = el.querySelector(':scope > .message');
+  if (!body) {
+    el.replaceChildren();
+    body = document.createElement('div');
+    body.className = 'message';
+    el.append(body);
+  }
+  const line = document.createElement('div');
+  line.className = 'notice-line';
+  line.append(...parts);
+  body.append(line);
+  el.hidden = false;
 }
 
 /** Runs `fn`, showing any error it throws; returns its result (undefined on error). */
@@ -148,6 +185,10 @@ export async function runPage(start) {
       if (!e?.closed) document.body.dataset.ready = 'error';
     }
   }
+
+  // ?backend=bogus: say so, and which backend runs instead (cleared by the switcher's choice).
+  const problem = backendProblem();
+  if (problem) addNotice(problem);
 
   if (select) {
     select.value = backendChoice();
