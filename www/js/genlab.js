@@ -31,6 +31,10 @@ export const PIXELS = WIDTH * HEIGHT;
 /** The most images one call may ask for. */
 export const MAX_SAMPLES = 1024;
 const U32_MAX = 0xffffffff;
+/** Seeds are unsigned 32-bit integers: 0..MAX_SEED. */
+export const MAX_SEED = U32_MAX;
+/** MNIST's test split: test digits 0..TEST_DIGITS - 1 (reconstructions, interpolation, likelihoods). */
+export const TEST_DIGITS = 10000;
 
 /**
  * @typedef {object} HyperParam
@@ -629,7 +633,7 @@ export class GenLab extends Emitter {
     const info = this._info(family);
     let { n = 16, seed = 0, label, labels, ...settings } = optionsArg(options, 'lab.sample', '{n: 16, seed: 1}');
     checkInt('n', n, 1, MAX_SAMPLES);
-    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('seed', seed, 0, MAX_SEED);
     labels = this._labels(info, n, label, labels);
     this._checkSettings(info, settings);
     this._touch(family);
@@ -742,7 +746,7 @@ export class GenLab extends Emitter {
     const info = this._info(family);
     const { n = 500 } = optionsArg(options, 'lab.likelihood', '{n: 500}');
     if (!info.capabilities.likelihood) throw new Error(`'${family}' has no likelihood`);
-    checkInt('n', n, 1, 10000);
+    checkInt('n', n, 1, TEST_DIGITS);
     this._touch(family);
     return this._call('likelihood', { family, n });
   }
@@ -781,10 +785,10 @@ export class GenLab extends Emitter {
     // The default check covers at most n samples (16 on screen cannot fill 300).
     memorisation = memorisation ?? Math.min(300, n);
     checkInt('n', n, 2, 10 * MAX_SAMPLES);
-    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('seed', seed, 0, MAX_SEED);
     checkInt('memorisation', memorisation, 0, n);
-    likelihood = likelihood ?? Math.min(n, 10000);
-    checkInt('likelihood', likelihood, 0, 10000);
+    likelihood = likelihood ?? Math.min(n, TEST_DIGITS);
+    checkInt('likelihood', likelihood, 0, TEST_DIGITS);
     if (onProgress !== undefined && typeof onProgress !== 'function') throw paramError('onProgress must be a function');
     this._touch(family);
     const args = { family, n, seed, memorisation, likelihood, settings, images: images?.slice() };
@@ -807,7 +811,7 @@ export class GenLab extends Emitter {
     let { n = 8, seed = 0, label, labels, frames = 50, ...settings } = optionsArg(options, 'lab.trajectory', '{n: 8, seed: 0, frames: 50}');
     if (!info.capabilities.trajectory) throw new Error(`'${family}' has no step-by-step sampler`);
     checkInt('n', n, 1, 64);
-    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('seed', seed, 0, MAX_SEED);
     checkInt('frames', frames, 2, 1001);
     labels = this._labels(info, n, label, labels);
     this._checkSettings(info, settings);
@@ -843,7 +847,7 @@ export class GenLab extends Emitter {
     this._checkIndex('index', index);
     if (!Array.isArray(ts) || ts.length < 1 || ts.length > 64) throw paramError('ts must be an array of 1..64 timesteps');
     ts.forEach((t) => checkInt('t', t, 0, 999));
-    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('seed', seed, 0, MAX_SEED);
     this._touch(family);
     const pixels = await this._call('forwardProcess', { family, index, ts, seed });
     return { width: WIDTH, height: HEIGHT, n: ts.length, pixels };
@@ -861,7 +865,7 @@ export class GenLab extends Emitter {
     const { n = 1, seed = 0 } = optionsArg(options, 'lab.latentCodes', '{n: 1, seed: 0}');
     if (!info.capabilities.latent) throw new Error(`'${family}' has no latent space`);
     checkInt('n', n, 1, MAX_SAMPLES);
-    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('seed', seed, 0, MAX_SEED);
     this._touch(family);
     const codes = await this._call('latentCodes', { family, n, seed });
     return { n, dim: codes.length / n, codes };
@@ -914,8 +918,8 @@ export class GenLab extends Emitter {
    */
   async accuracy(family, options) {
     this._info(family);
-    const { n = 10000 } = optionsArg(options, 'lab.accuracy', '{n: 10000}');
-    checkInt('n', n, 1, 10000);
+    const { n = TEST_DIGITS } = optionsArg(options, 'lab.accuracy', '{n: 10000}');
+    checkInt('n', n, 1, TEST_DIGITS);
     this._touch(family);
     return this._call('accuracy', { family, n });
   }
@@ -1013,7 +1017,7 @@ export class GenLab extends Emitter {
     }
     if (!['scratch', 'pretrained'].includes(from)) throw paramError(`from = '${from}' (use 'scratch' or 'pretrained')`);
     checkInt('steps', steps, 1, 10_000_000);
-    checkInt('seed', seed, 0, U32_MAX);
+    checkInt('seed', seed, 0, MAX_SEED);
     checkInt('chunk', chunk, 1, 1000);
     checkInt('sampleEvery', sampleEvery, 0, 10_000_000);
     checkInt('sampleN', sampleN, 1, MAX_SAMPLES);

@@ -13,6 +13,7 @@
 //   #eval-is #eval-confidence #eval-memo #eval-likelihood #eval-cond #eval-ms (each in a
 //   row hidden when the result lacks it) #eval-histogram (uPlot bar chart of the classes)
 
+import { PIXELS } from '../genlab.js';
 import { el, num, panel, pct } from './dom.js';
 import { ClassHistogram } from './histogram.js';
 import { guard } from './page.js';
@@ -152,7 +153,7 @@ export function evaluatePanel(lab, info, { screen, fresh = FRESH, settings = () 
         const shown = screen();
         if (!shown || shown.n < 2) throw new Error('there are no samples on screen to score yet (at least 2 are needed)');
         // Copy: the grid may redraw (training) while the judge works.
-        const images = shown.pixels.slice(0, shown.n * 784);
+        const images = shown.pixels.slice(0, shown.n * PIXELS);
         r = await lab.evaluate(F, { images, memorisation: Math.min(300, shown.n), onProgress });
         what = `On screen: ${shown.what}`;
       } else {

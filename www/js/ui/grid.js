@@ -48,6 +48,18 @@ export function drawGrid(canvas, pixels, { n, cols, scale = 3, width = SIZE, hei
 }
 
 /**
+ * Records on a grid's canvas the digit each image was asked to be (data-labels = "3,3,…"),
+ * or that none was (no attribute).
+ * @param {HTMLCanvasElement} canvas
+ * @param {number} n  images drawn
+ * @param {number|ArrayLike<number>|null|undefined} labels  one digit for all, or one per image
+ */
+export function markLabels(canvas, n, labels) {
+  if (labels == null) delete canvas.dataset.labels;
+  else canvas.dataset.labels = (typeof labels === 'number' ? Array(n).fill(labels) : Array.from(labels).slice(0, n)).join(',');
+}
+
+/**
  * Concatenates several Float32Arrays of images (rows of a grid drawn together).
  * @param {...Float32Array} parts
  */

@@ -1,12 +1,14 @@
 // A grid of sampled digits that remembers what it shows (the Evaluate panel scores "the
 // samples on screen" from it), and the seed row that redraws it.
+//
+// The canvas carries data-images (images drawn) and, for samples of requested digits,
+// data-labels ("3,3,3,…": the digit each image was asked to be), so that a reader (the
+// browser tests) can ask the judge whether the digits drawn are the ones asked for.
 
+import { MAX_SEED, PIXELS } from '../genlab.js';
 import { el, numberField, randomSeed, readInt } from './dom.js';
-import { drawGrid } from './grid.js';
+import { drawGrid, markLabels } from './grid.js';
 import { guard } from './page.js';
-
-const PIXELS = 784;
-const MAX_SEED = 4294967295;
 
 export class SampleGrid {
   /**
@@ -27,10 +29,12 @@ export class SampleGrid {
   /**
    * Draws images and remembers them.
    * @param {Float32Array} pixels
-   * @param {{n?: number, cols?: number, scale?: number, what?: string}} [options]
+   * @param {{n?: number, cols?: number, scale?: number, what?: string, labels?: number|number[]}} [options]
+   *   labels: the digit every image was asked to be, or each one's
    */
-  show(pixels, { n = pixels.length / PIXELS, cols = this.cols, scale = this.scale, what = '' } = {}) {
+  show(pixels, { n = pixels.length / PIXELS, cols = this.cols, scale = this.scale, what = '', labels } = {}) {
     drawGrid(this.canvas, pixels, { n, cols, scale });
+    markLabels(this.canvas, n, labels);
     this.pixels = pixels;
     this.n = n;
     this.what = what;
