@@ -1,0 +1,32 @@
+// What a draw costs, read from the family's declared sampler settings rather than from its
+// name: n samples x `steps` network evaluations (a one-pass sampler declares no steps: 1),
+// twice that where classifier-free guidance runs the network with the label and without.
+// The gallery orders and sizes its cards by it; the diffusion view decides from it whether a
+// changed setting redraws by itself.
+
+/**
+ * Network evaluations a draw starts by itself within (e.g. 8 digits x 50 steps, or 8 guided
+ * digits x 25 steps): beyond it a chain takes seconds on the CPU.
+ */
+export const AUTO_BUDGET = 400;
+
+const setting = (info, key) => info.sampling.find((h) => h.key === key);
+
+/** True where the family's sampler steers towards a requested digit with a guidance scale w. */
+export function guided(info) {
+  return info.capabilities.conditional && setting(info, 'guidance') !== undefined;
+}
+
+/**
+ * @param {import('../genlab.js').FamilyInfo} info
+ * @param {{n: number, label?: number, labels?: number[], steps?: number, guidance?: number}} options
+ *   as for lab.sample; settings left out take their declared defaults
+ * @returns {number} network evaluations
+ */
+export function samplerCost(info, { n, label, labels, steps, guidance }) {
+  const perSample = steps ?? setting(info, 'steps')?.default ?? 1;
+  const w = guidance ?? setting(info, 'guidance')?.default;
+  // Guidance w other than 0 or 1 runs the network twice a step; without a label it is moot.
+  const twice = guided(info) && (label !== undefined || labels !== undefined) && w !== 0 && w !== 1;
+  return n * perSample * (twice ? 2 : 1);
+}
