@@ -1,18 +1,17 @@
 // The gallery: a card per registered family with fresh samples from its pretrained weights.
 // Cards appear in the registry's order (the VAE first); their samples are drawn one family
-// after another, the one-pass samplers first: a step-by-step sampler (diffusion) takes
-// seconds on the CPU, so its card draws a smaller grid with the family's default settings,
-// and last.
+// after another, cheapest first, so that most cards fill at once. What a draw costs is read
+// from each family's declared sampler settings (ui/cost.js): a sampler that runs its network
+// for many steps (diffusion: seconds on the CPU) gets a smaller grid with its default
+// settings, and comes last.
 
-import { drawGrid } from './ui/grid.js';
+import { randomSeed } from './ui/dom.js';
+import { AUTO_BUDGET, guided, samplerCost } from './ui/cost.js';
+import { drawGrid, markLabels } from './ui/grid.js';
 import { guard, runPage, showError } from './ui/page.js';
 
-/** Samples per card: a 4 x 4 grid, or 2 x 2 (twice the size) for a step-by-step sampler. */
-const LAYOUT = { fast: { n: 16, cols: 4, scale: 2 }, slow: { n: 4, cols: 2, scale: 4 } };
-
-function randomSeed() {
-  return Math.floor(Math.random() * 1e9);
-}
+/** Samples per card: a 4 x 4 grid, or 2 x 2 (twice the size) where 16 would cost too much. */
+const LAYOUT = { full: { n: 16, cols: 4, scale: 2 }, small: { n: 4, cols: 2, scale: 4 } };
 
 function el(tag, props = {}, ...children) {
   const e = Object.assign(document.createElement(tag), props);
@@ -20,10 +19,20 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
-const slow = (info) => info.capabilities.trajectory;
+/** A guided sampler draws requested digits (its unguided samples are weak), 0-9 spread over the grid. */
+function labelsFor(info, n, seed) {
+  return guided(info) ? Array.from({ length: n }, (_, i) => (seed + 3 * i) % 10) : undefined;
+}
+
+/** The grid a card draws, and what drawing it costs (network evaluations). */
+function layoutFor(info) {
+  const cost = (layout) => samplerCost(info, { n: layout.n, labels: labelsFor(info, layout.n, 0) });
+  const layout = cost(LAYOUT.full) <= AUTO_BUDGET ? LAYOUT.full : LAYOUT.small;
+  return { layout, cost: cost(layout) };
+}
 
 function card(lab, info) {
-  const layout = slow(info) ? LAYOUT.slow : LAYOUT.fast;
+  const { layout, cost } = layoutFor(info);
   const canvas = el('canvas', { id: `samples-${info.name}`, className: 'samples grid', title: 'samples from the pretrained model' });
   canvas.width = canvas.height = 4 * 29 - 1;
   const again = el('button', { type: 'button', className: 'sample-again', id: `sample-again-${info.name}`, textContent: 'sample again' });
@@ -41,17 +50,17 @@ function card(lab, info) {
   const draw = async (seed) => {
     again.disabled = true;
     try {
-      // A conditional step-by-step sampler draws guided digits (its unguided samples are weak).
-      const labels = slow(info) && info.capabilities.conditional ? Array.from({ length: layout.n }, (_, i) => (seed + 3 * i) % 10) : undefined;
+      const labels = labelsFor(info, layout.n, seed);
       const s = await lab.sample(info.name, { n: layout.n, seed, labels });
       drawGrid(canvas, s.pixels, layout);
+      markLabels(canvas, layout.n, labels);
       canvas.dataset.seed = String(seed);
     } finally {
       again.disabled = false;
     }
   };
   again.addEventListener('click', () => guard(() => draw(randomSeed())));
-  return { info, node, draw };
+  return { node, draw, cost };
 }
 
 runPage(async (lab) => {
@@ -59,8 +68,9 @@ runPage(async (lab) => {
   gallery.replaceChildren();
   const cards = lab.families().map((info) => card(lab, info));
   gallery.append(...cards.map((c) => c.node));
-  // One family after another (the worker runs one call at a time anyway), slow samplers last.
-  const order = [...cards.filter((c) => !slow(c.info)), ...cards.filter((c) => slow(c.info))];
+  // One family after another (the worker runs one call at a time anyway), cheapest first;
+  // the sort is stable, so equal costs keep the registry's order.
+  const order = [...cards].sort((a, b) => a.cost - b.cost);
   let failed = false;
   for (const c of order) {
     try {
