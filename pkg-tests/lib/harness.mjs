@@ -178,13 +178,56 @@ export function assertDigits(assert, stats, what) {
 }
 
 /**
- * Asserts that a canvas shows something: some ink, and not ink everywhere. Weaker than
- * assertDigits, for models whose samples may be rough (short training) or noisy states.
+ * Asks the page's judge (window.genlab.classes, the classifier that scores every model) what
+ * a grid canvas shows. The canvas is read back and cut into its 28 x 28 tiles as ui/grid.js
+ * draws them (a 1-pixel gap between tiles, dark ink on light paper: intensity = 1 - shade).
+ * Resolves to `{n, labels, asked, confidence}`: the judge's digit for each tile, the digits the
+ * page asked the model for (the canvas's data-labels; null when none were), and the judge's
+ * mean top probability.
  */
-export function assertNonBlank(assert, stats, what) {
-  assert.ok(stats.width >= 28 && stats.height >= 28, `${what}: canvas is ${stats.width}x${stats.height}`);
-  assert.ok(stats.dark > 0.01, `${what}: only ${(stats.dark * 100).toFixed(1)}% dark pixels (blank?)`);
-  assert.ok(stats.dark < 0.95, `${what}: ${(stats.dark * 100).toFixed(1)}% dark pixels (all ink?)`);
+export function judgeCanvas(page, selector) {
+  return page.evaluate(async (sel) => {
+    const c = document.querySelector(sel);
+    if (!c) throw new Error(`no canvas ${sel}`);
+    const n = Number(c.dataset.images);
+    if (!(n >= 1)) throw new Error(`${sel} has drawn no images (data-images = ${c.dataset.images})`);
+    const size = 28;
+    const cols = (c.width + 1) / (size + 1);
+    if (!Number.isInteger(cols)) throw new Error(`${sel} is ${c.width} pixels wide: not a grid of 28-pixel tiles`);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const images = new Float32Array(n * size * size);
+    for (let k = 0; k < n; k++) {
+      const x0 = (k % cols) * (size + 1);
+      const y0 = Math.floor(k / cols) * (size + 1);
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) images[k * size * size + y * size + x] = 1 - d[((y0 + y) * c.width + x0 + x) * 4] / 255;
+    }
+    const r = await window.genlab.classes(images);
+    const asked = c.dataset.labels ? c.dataset.labels.split(',').map(Number) : null;
+    return { n, labels: Array.from(r.labels), asked, confidence: r.classes.confidence };
+  }, selector);
+}
+
+/**
+ * Asserts that a canvas shows digits, as the judge reads them, not blanks or noise: ink and
+ * paper in digit-like shares (assertDigits), at least `distinct` different digits among the
+ * tiles (noise and blobs read as one or two classes; where the page asked for fewer different
+ * digits, that many), and where it asked for digits, at least a share `agree` of the tiles read
+ * as the digit asked for (chance is 0.1).
+ * @param {{distinct?: number, agree?: number}} [floors]
+ * @returns {Promise<object>} what judgeCanvas found
+ */
+export async function assertJudgedDigits(assert, page, selector, what, { distinct = 3, agree = 0.35 } = {}) {
+  assertDigits(assert, await canvasStats(page, selector), what);
+  const r = await judgeCanvas(page, selector);
+  const seen = new Set(r.labels).size;
+  const want = Math.min(distinct, r.asked ? new Set(r.asked).size : distinct);
+  assert.ok(seen >= want, `${what}: the judge reads ${seen} different digit(s) in ${r.n} images (${r.labels.join('')}), want >= ${want}`);
+  if (r.asked) {
+    assert.equal(r.asked.length, r.n, `${what}: a requested digit per image`);
+    const share = r.labels.filter((l, i) => l === r.asked[i]).length / r.n;
+    assert.ok(share >= agree, `${what}: ${(100 * share).toFixed(0)}% read as the digit asked for (want >= ${(100 * agree).toFixed(0)}%): asked ${r.asked.join('')}, read ${r.labels.join('')}`);
+  }
+  return r;
 }
 
 /** A canvas's pixels as a data URL: equal strings, equal pictures. */

@@ -5,11 +5,11 @@
 // Element ids (stable; the browser tests rely on them):
 //   #interp-a #interp-b (noise seeds) #interp-btn #interp (canvas) #latent-label (conditional)
 //   #z-seed #z-0 .. #z-5 (range inputs over the first six dimensions) #z-reset #z-image
-//   (canvas) #every-class (conditional: the same z as each digit)
+//   (canvas) #every-class (conditional: the same z as each digit; data-labels 0..9)
 
 import { MAX_SEED } from '../genlab.js';
 import { el, latestOnly, numberField, panel, readInt } from './dom.js';
-import { drawGrid } from './grid.js';
+import { drawGrid, markLabels } from './grid.js';
 import { labelPicker } from './labels.js';
 import { guard, showError } from './page.js';
 
@@ -103,6 +103,7 @@ export function noisePanel(lab, info) {
       DIGITS.forEach((c) => codes.set(z, c * z.length));
       const all = await lab.decode(F, { codes, labels: DIGITS });
       drawGrid(everyClass, all.pixels, { n: DIGITS.length, cols: DIGITS.length, scale: 3 });
+      markLabels(everyClass, DIGITS.length, DIGITS);
     }
   }
   const redrawEdited = latestOnly(drawEdited, showError);

@@ -4,13 +4,14 @@
 // digits. Frames run from the first state (t = T, pure noise for diffusion) to t = 0.
 //
 // Element ids (stable; the browser tests rely on them):
-//   #trajectory-btn #traj-x (canvas: the state x_t) #traj-x0 (canvas: predicted x0)
+//   #trajectory-btn #traj-x (canvas: the state x_t) #traj-x0 (canvas: predicted x0; both with
+//   data-labels when digits were asked for)
 //   #trajectory-scrubber (range over the stored frames) #trajectory-t (the frame's t)
 //   #trajectory-play #trajectory-speed #trajectory-time
 
 import { PIXELS } from '../genlab.js';
 import { el, num, panel } from './dom.js';
-import { drawGrid } from './grid.js';
+import { drawGrid, markLabels } from './grid.js';
 import { guard } from './page.js';
 import { Scrubber } from './scrubber.js';
 
@@ -45,6 +46,8 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
       drawGrid(x, f.x, { n: traj.n, cols: COLS, scale: 3 });
       // The first frame is pure noise: nothing predicted yet (blank paper).
       drawGrid(x0, f.x0 ?? new Float32Array(traj.n * PIXELS), { n: traj.n, cols: COLS, scale: 3 });
+      // The digits asked for, where some were (data-labels, as on the sample grids).
+      for (const c of [x, x0]) markLabels(c, traj.n, traj.labels);
     },
     play: { id: 'trajectory-play', speedId: 'trajectory-speed', speeds: [2, 5, 10, 20], speed: 5 },
   });
@@ -70,7 +73,7 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
       const { options, what } = request();
       time.textContent = `running ${what} on ${options.n} digits…`;
       const r = await lab.trajectory(info.name, { ...options, frames: FRAMES });
-      traj = r;
+      traj = { ...r, labels: options.label ?? options.labels };
       time.textContent = `${r.frames.length} stored states of ${what}, seed ${options.seed}: ${num(r.ms / 1000, 2)} s for ${r.n} digits, ${num(r.ms / r.n, 0)} ms per digit.`;
       scrubber.follow = false;
       scrubber.setCount(r.frames.length);
