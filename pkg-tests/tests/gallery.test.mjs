@@ -6,7 +6,8 @@
 //     error area), #notice, body[data-ready="1"] once the first samples are drawn
 //     ('error' if they failed), window.genlab (the GenLab instance)
 //   index.html: article.card[data-family=NAME] (registry order), canvas#samples-NAME
-//     (data-images = images drawn, data-seed), #sample-again-NAME
+//     (data-images = images drawn, data-seed, data-labels = the digits asked for, if any),
+//     #sample-again-NAME
 //   family.html (views/vae.js): canvas#samples, #sample-seed, #sample-btn, canvas#recon,
 //     #interp-a, #interp-b, #interp-btn, canvas#interp, canvas#manifold / #manifold-note,
 //     #train-params (#param-KEY inputs), #from-scratch, #from-pretrained, #train-steps,
@@ -17,7 +18,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, assertDigits, assertNonBlank, canvasImage, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { artifact, assertDigits, assertJudgedDigits, canvasImage, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
 import { testEnv } from '../lib/fixtures.mjs';
 
 const env = testEnv();
@@ -31,8 +32,9 @@ test('gallery draws digits from the pretrained VAE and shows the backend', { tim
     assert.match(await card.locator('h2').textContent(), /autoencoder/i);
     assert.ok(await card.locator('a[href*="family.html?family=vae"]').count(), 'a link to the family page');
     assert.match(await card.locator('.paper a').getAttribute('href'), /^https:\/\/arxiv\.org\//);
-    assertDigits(assert, await canvasStats(page, '#samples-vae'), 'gallery samples');
     assert.equal(await page.evaluate(() => document.querySelector('#samples-vae').dataset.images), '16');
+    // 16 prior samples (class entropy 3.29 bits of 3.32) span most digits; noise reads as one or two.
+    await assertJudgedDigits(assert, page, '#samples-vae', 'gallery samples', { distinct: 4 });
     const backend = await page.locator('#backend').textContent();
     assert.match(backend, /^Backend: (WebGPU|CPU)/);
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
@@ -42,7 +44,7 @@ test('gallery draws digits from the pretrained VAE and shows the backend', { tim
     const before = await canvasImage(page, '#samples-vae');
     await page.click('#sample-again-vae');
     await page.waitForFunction((b) => document.querySelector('#samples-vae').toDataURL() !== b, before, { timeout: 30_000 });
-    assertDigits(assert, await canvasStats(page, '#samples-vae'), 'resampled');
+    await assertJudgedDigits(assert, page, '#samples-vae', 'resampled', { distinct: 4 });
   });
 });
 
@@ -51,24 +53,26 @@ test('the gallery has a card with samples for every family, the VAE first', { ti
     await page.goto(`${env.url}index.html?backend=cpu`);
     await waitReady(page);
     const families = await page.evaluate(() => window.genlab.families().map((f) => f.name));
-    for (const f of ['vae', 'gan', 'cgan', 'ddpm', 'naive-bayes']) assert.ok(families.includes(f), `'${f}' is registered (${families.join(', ')})`);
+    assert.ok(families.length >= 2, `registered: ${families.join(', ')}`);
     const cards = await page.locator('article.card').evaluateAll((els) => els.map((e) => e.dataset.family));
     assert.deepEqual(cards, families, 'one card per family, in registry order');
     assert.equal(cards[0], 'vae', 'the VAE card comes first');
     for (const f of families) {
-      // The pretrained GAN / cGAN / DDPM may be rough: drawn, not blank, is what is asked.
-      assertNonBlank(assert, await canvasStats(page, `#samples-${f}`), `gallery card '${f}'`);
       const n = Number(await page.locator(`#samples-${f}`).getAttribute('data-images'));
       assert.ok(n >= 4, `card '${f}' shows ${n} samples`);
+      // Seeds are random here: floors that a working model clears with room to spare on any
+      // seed (a 2 x 2 card: two different digits, one of four as asked).
+      await assertJudgedDigits(assert, page, `#samples-${f}`, `gallery card '${f}'`, n > 4 ? {} : { distinct: 2, agree: 0.25 });
       assert.equal(await page.locator(`#sample-again-${f}`).count(), 1, `'${f}' has a sample-again button`);
     }
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
-    // "sample again" on the GAN and cGAN cards draws other samples.
-    for (const f of ['gan', 'cgan']) {
+    // "sample again" on every card that draws in one pass (a full 4 x 4 grid) draws other samples.
+    for (const f of families) {
+      if (Number(await page.locator(`#samples-${f}`).getAttribute('data-images')) <= 4) continue;
       const before = await canvasImage(page, `#samples-${f}`);
       await page.click(`#sample-again-${f}`);
       await page.waitForFunction((args) => document.querySelector(`#samples-${args.f}`).toDataURL() !== args.before, { f, before }, { timeout: 30_000 });
-      assertNonBlank(assert, await canvasStats(page, `#samples-${f}`), `resampled '${f}'`);
+      await assertJudgedDigits(assert, page, `#samples-${f}`, `resampled '${f}'`);
     }
   });
 });
