@@ -16,9 +16,14 @@ import { launch, serve, withPage, WWW } from './lib/harness.mjs';
 const STEPS = Number(process.env.BENCH_STEPS || 30);
 const GPU_STEPS = Number(process.env.BENCH_GPU_STEPS || 4);
 const BATCH = 64;
-// DDPM's steps are ~20x a VAE's on the CPU: fewer of them, same batch.
-const FAMILIES = (process.env.BENCH_FAMILIES || 'vae,gan,cgan,ddpm').split(',');
-const stepsFor = (family, steps) => (family === 'ddpm' ? Math.max(2, Math.ceil(steps / 6)) : steps);
+// Families differ 1000-fold in step time (naive Bayes counts, DDPM runs a U-Net): each timed
+// run takes as many steps as fit in about this many seconds by its warm-up step, 2..STEPS.
+const SECONDS = Number(process.env.BENCH_SECONDS || 12);
+// On the software WebGPU (SwiftShader, 10-30x slower than the CPU) only families whose CPU
+// warm-up step took under this many seconds are tried.
+const GPU_MAX_CPU_STEP_S = Number(process.env.BENCH_GPU_MAX_STEP_S || 1);
+// Default: every trainable family in the registry (BENCH_FAMILIES=a,b picks some).
+const ONLY = process.env.BENCH_FAMILIES?.split(',');
 
 const rows = [];
 const row = (what, backend, value, note = '') => rows.push({ what, backend, value, note });
@@ -32,18 +37,25 @@ for (const file of process.argv.slice(2)) {
   }
 }
 
-/** Trains `family` for `steps` steps after a warm-up chunk; returns steps/s from the worker's own timing. */
-async function browserTraining(browser, server, backend, family, steps) {
+/**
+ * Trains `family` after a one-step warm-up (shader compilation, allocation: excluded), for
+ * as many steps as fit in `seconds` by the warm-up's time (between 2 and `maxSteps`); returns
+ * steps/s from the worker's own timing, the steps run and the warm-up's seconds.
+ */
+async function browserTraining(browser, server, backend, family, maxSteps, seconds) {
   return withPage(browser, async (page) => {
     page.setDefaultTimeout(600_000);
     await page.goto(`${server.url}__test/blank.html`);
     return page.evaluate(
-      async ({ backend, family, steps, batch }) => {
+      async ({ backend, family, maxSteps, seconds, batch }) => {
         const { GenLab } = await import('/js/genlab.js');
         const lab = await GenLab.open({ backend });
         if (lab.backend !== backend) return { error: `${backend} unavailable: ${lab.backendReason}` };
-        // Warm-up (shader compilation, allocation) is excluded.
+        await lab.testDigits([0]); // MNIST fetched and parsed before the clock starts
+        const w0 = performance.now();
         await lab.train(family, { params: { batch }, steps: 1, chunk: 1, sampleEvery: 0, snapshotEvery: 0 }).done;
+        const warm = (performance.now() - w0) / 1000;
+        const steps = Math.max(2, Math.min(maxSteps, Math.floor(seconds / warm)));
         const run = lab.train(family, { params: { batch }, steps, chunk: steps, sampleEvery: 0, snapshotEvery: 0 });
         const t0 = performance.now();
         let sps = 0;
@@ -52,10 +64,25 @@ async function browserTraining(browser, server, backend, family, steps) {
         const wall = (performance.now() - t0) / 1000;
         const adapter = lab.adapter ? `${lab.adapter.vendor} ${lab.adapter.architecture}`.trim() : '';
         lab.close();
-        return { sps, wall, adapter };
+        return { sps, wall, adapter, steps, warm };
       },
-      { backend, family, steps, batch: BATCH },
+      { backend, family, maxSteps, seconds, batch: BATCH },
     );
+  });
+}
+
+/** The registry's trainable families (or BENCH_FAMILIES), in its order. */
+async function trainableFamilies(browser, server) {
+  return withPage(browser, async (page) => {
+    await page.goto(`${server.url}__test/blank.html`);
+    const all = await page.evaluate(async () => {
+      const { GenLab } = await import('/js/genlab.js');
+      const lab = await GenLab.open({ backend: 'cpu' });
+      const out = lab.families().filter((f) => f.capabilities.trainable).map((f) => f.name);
+      lab.close();
+      return out;
+    });
+    return ONLY ? ONLY.filter((f) => all.includes(f)) : all;
   });
 }
 
@@ -76,12 +103,13 @@ async function firstSamples(browser, server) {
 const server = await serve();
 try {
   const cpu = await launch({ webgpu: false });
+  const gpuFamilies = [];
   try {
-    for (const family of FAMILIES) {
-      const steps = stepsFor(family, STEPS);
-      const t = await browserTraining(cpu, server, 'cpu', family, steps);
+    for (const family of await trainableFamilies(cpu, server)) {
+      const t = await browserTraining(cpu, server, 'cpu', family, STEPS, SECONDS);
       if (t.error) row(`${family} training`, 'Flex, wasm (Chromium)', 'n/a', t.error);
-      else row(`${family} training, batch ${BATCH}`, 'Flex, wasm (Chromium)', `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${steps} steps, one thread`);
+      else row(`${family} training, batch ${BATCH}`, 'Flex, wasm (Chromium)', `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${t.steps} steps, one thread`);
+      if (!t.error && t.warm < GPU_MAX_CPU_STEP_S) gpuFamilies.push(family);
     }
     const times = await firstSamples(cpu, server);
     row('page load to first samples (gallery)', 'Flex, wasm (Chromium)', `${Math.min(...times).toFixed(0)} ms best, ${Math.max(...times).toFixed(0)} ms worst of ${times.length}`, 'budget 2000 ms');
@@ -90,10 +118,10 @@ try {
   }
   const gpu = await launch({ webgpu: true });
   try {
-    for (const family of ['vae', 'gan']) {
-      const t = await browserTraining(gpu, server, 'webgpu', family, GPU_STEPS);
+    for (const family of gpuFamilies) {
+      const t = await browserTraining(gpu, server, 'webgpu', family, GPU_STEPS, SECONDS * 4);
       if (t.error) row(`${family} training`, 'WebGPU (Chromium)', 'n/a', t.error);
-      else row(`${family} training, batch ${BATCH}`, `WebGPU (${t.adapter || 'adapter'})`, `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${GPU_STEPS} steps`);
+      else row(`${family} training, batch ${BATCH}`, `WebGPU (${t.adapter || 'adapter'})`, `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${t.steps} steps`);
     }
   } finally {
     await gpu.close();
