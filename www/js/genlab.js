@@ -55,7 +55,7 @@ export const TEST_DIGITS = 10000;
  * @property {string} title
  * @property {string} description
  * @property {{title: string, authors: string, year: number, url: string}} paper
- * @property {'binarized'|'continuous'} pixels
+ * @property {'binarized'|'continuous'|'dequantized'} pixels
  * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
  * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
  * @property {{trainable: boolean, trajectory: boolean, likelihood: 'bound'|'exact'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean}} capabilities
@@ -740,7 +740,7 @@ export class GenLab extends Emitter {
    * test digits binarised with a fixed seed, the same on every backend.
    * @param {string} family
    * @param {{n?: number}} [options]  n in 1..10000
-   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact', samples: number, pixels: 'binarized'|'continuous'}>}
+   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact'|'estimate', samples: number, pixels: 'binarized'|'continuous'|'dequantized'}>}
    */
   async likelihood(family, options) {
     const info = this._info(family);

@@ -17,6 +17,7 @@ import { PIXELS } from '../genlab.js';
 import { el, num, panel, pct } from './dom.js';
 import { ClassHistogram } from './histogram.js';
 import { guard } from './page.js';
+import { dataText, headline, kindText } from './likelihood.js';
 
 const FRESH = 500;
 const MAX_BITS = Math.log2(10);
@@ -121,13 +122,12 @@ export function evaluatePanel(lab, info, { screen, fresh = FRESH, settings = () 
     const ll = r.likelihood;
     m.likelihood.row.hidden = !ll;
     if (ll) {
-      const exact = ll.kind === 'exact';
-      m.likelihood.value.textContent = `log p(x) ${exact ? '=' : '≥'} ${num(ll.nats, 1)} nats · ${num(ll.bits_per_dim, 3)} bits/dim`;
+      m.likelihood.value.textContent = headline(ll);
       m.likelihood.row.querySelector('.help')?.remove();
       m.likelihood.value.after(
         el('small', {
           className: 'help',
-          textContent: `${exact ? 'exact' : `a lower bound (${ll.samples} importance sample${ll.samples === 1 ? '' : 's'})`}, mean over ${ll.n} test digits, ${ll.pixels === 'binarized' ? 'pixels binarised (Bernoulli)' : 'pixels as intensities'}; higher nats and lower bits/dim are better.`,
+          textContent: `${kindText(ll)}, mean over ${ll.n} test digits, ${dataText(ll)}; higher nats and lower bits/dim are better.`,
         }),
       );
     }
