@@ -2,9 +2,9 @@
 # GenLab's one entry point.
 #   ./build.sh              set up what is missing, build the wasm package, serve www/ on :8080
 #   ./build.sh build        the same without serving
-#   ./build.sh test         every test: cargo test, wasm-pack test (Chromium, WebGPU + CPU), pkg-tests
+#   ./build.sh test         every test: fmt, clippy, cargo test, wasm-pack test (Chromium, WebGPU + CPU), pkg-tests
 #   ./build.sh check-install   prove that each tool set-up builds with cargo still installs from scratch
-#   ./build.sh train NAME   train a family (or the classifier judge) natively, write www/weights/NAME.bpk
+#   ./build.sh train NAME [--resume] [--steps N]   train a family (or the classifier judge) natively, write www/weights/NAME.bpk
 #   ./build.sh eval [--samples N]   evaluate every family's shipped weights: a table, and www/weights/eval.json
 #   ./build.sh likelihood NAME [--samples K]   the test-set likelihood (or bound) of NAME's weights
 #   ./build.sh bench        training/sampling speed natively and in Chromium, wasm size
@@ -48,6 +48,12 @@ setup() {
   apt_install chromium chromium-driver binaryen python3 ca-certificates curl
   rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown \
     || { log "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+  # rustfmt and clippy gate ./build.sh test; a minimal rustup profile lacks them.
+  local component
+  for component in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$component" \
+      || { log "adding the $component component"; rustup component add "$component"; }
+  done
   # wasm-bindgen-cli is built from source at the version Cargo.toml pins: without it on PATH,
   # wasm-pack would download a prebuilt one.
   local crate version bin
@@ -205,6 +211,9 @@ write_webdriver_json() {
 
 run_tests() {
   local dir; dir=$(mnist_dir); export MNIST_DIR=$dir
+  log "cargo fmt --check, cargo clippy -D warnings"
+  cargo fmt --check || die "the code is not formatted: run cargo fmt"
+  cargo clippy --release --locked --all-targets -- -D warnings
   log "cargo test (native, Flex)"
   cargo test --release --locked
   log "wasm-pack test in headless Chromium (WebGPU through SwiftShader, and Flex)"

@@ -34,7 +34,8 @@ pub fn manifold(latent: &dyn Latent, side: usize, extent: f32, device: &Device) 
             latent.latent_dim()
         )));
     }
-    if !(2..=32).contains(&side) || !(extent > 0.0 && extent <= 10.0) {
+    // Written so that a NaN extent is refused too.
+    if !((2..=32).contains(&side) && extent > 0.0 && extent <= 10.0) {
         return Err(Error::Param(format!("manifold side = {side} (2..32), extent = {extent} (0..10]")));
     }
     let coord = |i: usize| -extent + 2.0 * extent * i as f32 / (side - 1) as f32;

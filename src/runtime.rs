@@ -5,7 +5,7 @@
 //! code the browser runs reads through these async helpers; natively we drive them with
 //! [`block_on`].
 
-use crate::error::{backend, Result};
+use crate::error::{Result, backend};
 use burn::tensor::{Tensor, Transaction};
 
 /// Reads a float tensor of any rank as a flat `Vec<f32>`.
@@ -21,10 +21,7 @@ pub async fn read_scalars(ts: Vec<Tensor<1>>) -> Result<Vec<f32>> {
         tx = tx.register(t);
     }
     let datas = tx.execute_async().await.map_err(backend)?;
-    Ok(datas
-        .into_iter()
-        .map(|d| d.convert::<f32>().try_into_vec::<f32>().expect("converted to f32")[0])
-        .collect())
+    Ok(datas.into_iter().map(|d| d.convert::<f32>().try_into_vec::<f32>().expect("converted to f32")[0]).collect())
 }
 
 /// Runs a future to completion on the native CLI and in tests.

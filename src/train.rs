@@ -8,11 +8,11 @@
 
 use crate::data::Split;
 use crate::error::Result;
-use crate::families::{hyper, Batch, Family, Model, PixelModel, StepLosses};
+use crate::families::{Batch, Family, Model, PixelModel, StepLosses, hyper};
 use burn::tensor::{Device, Distribution, Tensor};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 
 /// A model and where it is in its data: the batch order and the step count.
 pub struct Trainer<M: Model + ?Sized = dyn Family> {
@@ -55,7 +55,7 @@ impl<M: Model + ?Sized> Trainer<M> {
         let device = self.model.device().clone();
         let (images, labels) = data.batch(&indices, &device);
         let images = prepare(images, self.model.info().pixels, &device);
-        let losses = self.model.train_step(Batch { images, labels })?;
+        let losses = self.model.train_step(Batch { images, labels, step: self.step })?;
         self.step += 1;
         Ok(losses)
     }
@@ -69,6 +69,11 @@ pub fn prepare(images: Tensor<2>, pixels: PixelModel, device: &Device) -> Tensor
         PixelModel::Binarized => {
             let u = Tensor::random(images.dims(), Distribution::Default, device);
             images.greater(u).float()
+        }
+        // Uniform dequantisation of the bytes k = 255 x: (k + u) / 256, u ~ U[0, 1).
+        PixelModel::Dequantized => {
+            let u = Tensor::random(images.dims(), Distribution::Default, device);
+            (images.mul_scalar(255.0).round() + u).div_scalar(256.0)
         }
     }
 }

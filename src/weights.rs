@@ -16,20 +16,22 @@
 //! keep, at a relative error of 2^-11 per weight. Loading widens f16 to f32.
 
 use crate::error::{Error, Result};
-use crate::families::{hyper, Config, Given, HyperParam, Model};
+use crate::families::{Config, Given, HyperParam, Model, hyper};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::store::ModuleRecord;
-use burn::tensor::{f16, Tensor};
+use burn::tensor::{Tensor, f16};
 use burn_pack::{Bytes, DType, Reader, Writer};
 
 const KEY_FAMILY: &str = "genlab.family";
 const KEY_CONFIG: &str = "genlab.config";
 const KEY_SHA256: &str = "genlab.sha256";
+/// Training steps the weights have had, so that `genlab train --resume` carries on counting.
+const KEY_STEPS: &str = "genlab.steps";
 
 /// SHA-256 over the header and the tensors, in name order (independent of the order burnpack
 /// stores them in), each field length-prefixed so that no two different files hash alike by
 /// moving bytes from one field to the next.
-fn digest<'a>(family: &str, config: &str, tensors: impl Iterator<Item = (&'a str, DType, &'a [usize], &'a [u8])>) -> String {
+fn digest<'a>(family: &str, config: &str, steps: &str, tensors: impl Iterator<Item = (&'a str, DType, &'a [usize], &'a [u8])>) -> String {
     use sha2::{Digest, Sha256};
     let mut sorted: Vec<_> = tensors.collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
@@ -40,6 +42,10 @@ fn digest<'a>(family: &str, config: &str, tensors: impl Iterator<Item = (&'a str
     };
     field(family.as_bytes());
     field(config.as_bytes());
+    // Files written before they recorded steps hash without the field.
+    if !steps.is_empty() {
+        field(steps.as_bytes());
+    }
     for (name, dtype, shape, data) in sorted {
         field(name.as_bytes());
         field(format!("{dtype:?}").as_bytes());
@@ -79,12 +85,21 @@ pub struct Export {
     pub pending: Pending,
     pub family: &'static str,
     pub config: Given,
+    /// Training steps the weights have had (0: not counted).
+    pub steps: u64,
+}
+
+impl Export {
+    /// Records how many training steps the weights have had.
+    pub fn with_steps(self, steps: u64) -> Export {
+        Export { steps, ..self }
+    }
 }
 
 /// A model's parameters and header, ready for [`encode`] (taken synchronously, read later).
 pub fn export(model: &dyn Model) -> Export {
     let info = model.info();
-    Export { pending: model.weights(), family: info.name, config: hyper::show(&info.hyper, model.config()) }
+    Export { pending: model.weights(), family: info.name, config: hyper::show(&info.hyper, model.config()), steps: 0 }
 }
 
 /// Collects a module's float parameters by path, the same paths `Module::load_record` matches.
@@ -127,7 +142,8 @@ pub async fn encode(export: Export, precision: Precision) -> Result<Vec<u8>> {
         tensors.push((path, dtype, shape, id, bytes));
     }
     let config_json = serde_json::to_string(&export.config).expect("a map of values serialises");
-    let sha = digest(export.family, &config_json, tensors.iter().map(|(p, d, s, _, b)| (p.as_str(), *d, s.as_slice(), b.as_slice())));
+    let steps = export.steps.to_string();
+    let sha = digest(export.family, &config_json, &steps, tensors.iter().map(|(p, d, s, _, b)| (p.as_str(), *d, s.as_slice(), b.as_slice())));
     let tensors = tensors
         .into_iter()
         .map(|(path, dtype, shape, id, bytes)| burn_pack::Tensor::new(path, dtype, shape, Some(id), Bytes::from_bytes_vec(bytes)))
@@ -135,6 +151,7 @@ pub async fn encode(export: Export, precision: Precision) -> Result<Vec<u8>> {
     let bytes = Writer::new(tensors)
         .with_metadata(KEY_FAMILY, export.family)
         .with_metadata(KEY_CONFIG, &config_json)
+        .with_metadata(KEY_STEPS, &steps)
         .with_metadata(KEY_SHA256, &sha)
         .into_bytes()
         .map_err(|e| Error::Weights(format!("cannot write burnpack: {e}")))?;
@@ -144,6 +161,8 @@ pub async fn encode(export: Export, precision: Precision) -> Result<Vec<u8>> {
 /// A decoded weights file.
 pub struct WeightsFile {
     pub family: String,
+    /// Training steps the weights have had (0 where the file does not say).
+    pub steps: u64,
     given: Given,
     pub record: ModuleRecord,
 }
@@ -151,8 +170,7 @@ pub struct WeightsFile {
 impl WeightsFile {
     /// The file's hyper-parameters, checked against the family's declarations.
     pub fn config(&self, declared: &[HyperParam]) -> Result<Config> {
-        hyper::validate("hyper-parameter", declared, &self.given)
-            .map_err(|e| Error::Weights(format!("the file's hyper-parameters are invalid: {e}")))
+        hyper::validate("hyper-parameter", declared, &self.given).map_err(|e| Error::Weights(format!("the file's hyper-parameters are invalid: {e}")))
     }
 }
 
@@ -161,22 +179,16 @@ impl WeightsFile {
 pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
     let not_burnpack = |e: &dyn std::fmt::Display| Error::Weights(format!("this is not a burnpack weights file ({e})"));
     let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| not_burnpack(&e))?;
-    let meta = reader.metadata();
-    let family = meta
-        .get(KEY_FAMILY)
-        .ok_or_else(|| Error::Weights("this burnpack file was not written by GenLab (no family recorded)".into()))?
-        .clone();
-    if let Some(expected) = expected {
-        if family != expected {
-            return Err(Error::Weights(format!("this file holds '{family}' weights, not '{expected}' weights")));
-        }
+    let meta = reader.metadata().clone();
+    let family =
+        meta.get(KEY_FAMILY).ok_or_else(|| Error::Weights("this burnpack file was not written by GenLab (no family recorded)".into()))?.clone();
+    if let Some(expected) = expected
+        && family != expected
+    {
+        return Err(Error::Weights(format!("this file holds '{family}' weights, not '{expected}' weights")));
     }
-    let config_json = meta
-        .get(KEY_CONFIG)
-        .ok_or_else(|| Error::Weights("the file's hyper-parameters are missing".into()))?
-        .clone();
-    let given: Given = serde_json::from_str(&config_json)
-        .map_err(|e| Error::Weights(format!("the file's hyper-parameters are unreadable ({e})")))?;
+    let config_json = meta.get(KEY_CONFIG).ok_or_else(|| Error::Weights("the file's hyper-parameters are missing".into()))?.clone();
+    let given: Given = serde_json::from_str(&config_json).map_err(|e| Error::Weights(format!("the file's hyper-parameters are unreadable ({e})")))?;
     let sha = meta.get(KEY_SHA256).cloned().ok_or_else(|| {
         Error::Weights("the file has no checksum: it was written by an older GenLab (`genlab upgrade-weights FILE` adds one) or not by GenLab".into())
     })?;
@@ -186,10 +198,12 @@ pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
         .into_iter()
         .map(|t| t.into_parts().map_err(|e| not_burnpack(&e)))
         .collect::<Result<Vec<_>>>()?;
-    let actual = digest(&family, &config_json, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
+    let steps = meta.get(KEY_STEPS).cloned().unwrap_or_default();
+    let actual = digest(&family, &config_json, &steps, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
     if actual != sha {
         return Err(Error::Weights(
-            "the file is damaged: its checksum does not match its contents (a truncated download or a corrupted copy?); the model was left as it was".into(),
+            "the file is damaged: its checksum does not match its contents (a truncated download or a corrupted copy?); the model was left as it was"
+                .into(),
         ));
     }
     // Widen f16 to f32 and hand Burn an all-f32 burnpack: the model's parameters stay f32.
@@ -197,23 +211,21 @@ pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
     for (name, dtype, shape, id, data) in parts {
         let data = match dtype {
             DType::F32 => data,
-            DType::F16 => Bytes::from_bytes_vec(
-                data.chunks_exact(2).flat_map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes()).collect(),
-            ),
+            DType::F16 => Bytes::from_bytes_vec(data.chunks_exact(2).flat_map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes()).collect()),
             other => return Err(Error::Weights(format!("tensor '{name}' has type {other:?}; GenLab files hold f32 or f16"))),
         };
         tensors.push(burn_pack::Tensor::new(name, DType::F32, shape, id, data));
     }
     let widened = Writer::new(tensors).into_bytes().map_err(|e| not_burnpack(&e))?;
     let record = ModuleRecord::from_bytes(widened).map_err(|e| not_burnpack(&e))?;
-    Ok(WeightsFile { family, given, record })
+    let steps =
+        if steps.is_empty() { 0 } else { steps.parse().map_err(|_| Error::Weights(format!("the file's step count '{steps}' is not a number")))? };
+    Ok(WeightsFile { family, steps, given, record })
 }
 
 /// Applies a record to a module, turning a mismatch into a clear error.
 pub fn apply<M: Module>(module: M, record: ModuleRecord) -> Result<M> {
-    module
-        .try_load_record(record)
-        .map_err(|e| Error::Weights(format!("the file does not fit this model (other sizes?): {e}")))
+    module.try_load_record(record).map_err(|e| Error::Weights(format!("the file does not fit this model (other sizes?): {e}")))
 }
 
 /// Adds the checksum to a weights file written before files carried one, leaving every tensor
@@ -234,7 +246,8 @@ pub fn upgrade(bytes: Vec<u8>) -> Result<Vec<u8>> {
         .into_iter()
         .map(|t| t.into_parts().map_err(|e| not_burnpack(&e)))
         .collect::<Result<Vec<_>>>()?;
-    let sha = digest(family, config, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
+    let steps = meta.get(KEY_STEPS).cloned().unwrap_or_default();
+    let sha = digest(family, config, &steps, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
     let tensors = parts.into_iter().map(|(name, dtype, shape, id, data)| burn_pack::Tensor::new(name, dtype, shape, id, data)).collect();
     let out = Writer::new(tensors)
         .with_metadata(KEY_FAMILY, family)

@@ -10,8 +10,8 @@ use genlab::data::IMAGE_PIXELS;
 use genlab::families::diffusion::ddpm::{self, Ddpm};
 use genlab::families::diffusion::sampler::{self, Method};
 use genlab::families::diffusion::schedule::{Kind, Schedule, T};
-use genlab::families::{self, hyper, Family, Given, SampleOptions};
-use genlab::nn::unet::{UNet, NULL_LABEL};
+use genlab::families::{self, Family, Given, SampleOptions, hyper};
+use genlab::nn::unet::{NULL_LABEL, UNet};
 use genlab::runtime::{block_on, read_f32, read_scalars};
 use genlab::train::Trainer;
 
@@ -104,7 +104,7 @@ fn ddim_with_eta_zero_is_deterministic() {
             k += 1;
             genlab::noise::normal_tensor(k, [2, IMAGE_PIXELS], &device)
         };
-        read(sampler::run(model.schedule(), Method::Ddim { eta }, 10, x_t.clone(), &eps, &mut noise, &mut |_| {}))
+        read(sampler::run(model.schedule(), Method::Ddim { eta }, 10, Some((-1.0, 1.0)), x_t.clone(), &eps, &mut noise, &mut |_| {}))
     };
     assert_eq!(run(0.0, 100), run(0.0, 200), "eta = 0: the step noise plays no part");
     assert_ne!(run(1.0, 100), run(1.0, 200), "eta = 1: it does");
@@ -125,7 +125,8 @@ fn guidance_zero_is_the_unconditional_prediction() {
     let device = Device::flex();
     let net = UNet::new(8, &device);
     let x = genlab::noise::normal_tensor(5, [3, IMAGE_PIXELS], &device);
-    let uncond = read(net.forward(x.clone(), Tensor::full([3], 400.0, &device), Tensor::from_data(TensorData::new(vec![NULL_LABEL as i64; 3], [3]), &device)));
+    let uncond =
+        read(net.forward(x.clone(), Tensor::full([3], 400.0, &device), Tensor::from_data(TensorData::new(vec![NULL_LABEL as i64; 3], [3]), &device)));
     let cond = read(net.forward(x.clone(), Tensor::full([3], 400.0, &device), Tensor::from_data(TensorData::new(vec![1i64, 4, 7], [3]), &device)));
     let w0 = read(model.guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 0.0));
     let w1 = read(model.guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 1.0));

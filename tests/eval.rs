@@ -8,9 +8,9 @@ use burn::tensor::Device;
 use genlab::data::IMAGE_PIXELS;
 use genlab::eval::classifier::Classifier;
 use genlab::eval::diversity::diversity;
-use genlab::eval::frechet::{frechet_distance, Gaussian};
+use genlab::eval::frechet::{Gaussian, frechet_distance};
 use genlab::eval::memorisation::{compare, nearest_distances};
-use genlab::eval::report::{evaluate, judge_images, reference, EvalOptions};
+use genlab::eval::report::{EvalOptions, evaluate, judge_images, reference};
 use genlab::families;
 use genlab::runtime::block_on;
 
@@ -102,7 +102,7 @@ fn real_digits_score_far_better_than_naive_bayes_samples() {
     let judge = judge();
     let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &device).unwrap();
     let options = EvalOptions { n: 500, seed: 0, memorisation: 0, likelihood: 200, settings: Default::default(), mode: Default::default() };
-    let report = block_on(evaluate(nb.as_ref(), &judge, &data, &options, &device, || 0.0, &mut |_, _| {})).unwrap();
+    let report = block_on(evaluate(nb.as_ref(), &judge, data, &options, &device, || 0.0, &mut |_, _| {})).unwrap();
     assert!(report.fid_real > 0.0 && report.fid > 10.0 * report.fid_real, "naive Bayes FID {} vs real-vs-real {}", report.fid, report.fid_real);
     // Its test digits' own features: the baseline on the other split is as small.
     let test: Vec<f32> = (0..500).flat_map(|i| data.test.image(i)).collect();
@@ -114,5 +114,7 @@ fn real_digits_score_far_better_than_naive_bayes_samples() {
     assert!(ll.nats < -100.0 && ll.nats > -400.0, "{ll:?}");
     let acc = report.conditional_accuracy.expect("naive Bayes is conditional");
     assert!(acc > 0.3, "samples of the requested class are recognised as it: {acc}");
-    assert_eq!(IMAGE_PIXELS, 784);
+    // bits/dim is the same figure per pixel in base 2, positive where log p(x) is negative.
+    let expected = -ll.nats / (IMAGE_PIXELS as f64 * std::f64::consts::LN_2);
+    assert!(ll.bits_per_dim > 0.0 && (ll.bits_per_dim - expected).abs() < 1e-9, "{ll:?}");
 }

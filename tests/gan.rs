@@ -6,9 +6,9 @@
 mod common;
 
 use burn::tensor::{Device, Distribution, Tensor};
-use genlab::eval::classifier::{argmax, Classifier};
+use genlab::eval::classifier::{Classifier, argmax};
 use genlab::families::gan::Gan;
-use genlab::families::{self, hyper, Batch, Family, Given, Model, SampleOptions};
+use genlab::families::{self, Batch, Family, Given, Model, SampleOptions, hyper};
 use genlab::runtime::{block_on, read_f32, read_scalars};
 use genlab::train::Trainer;
 
@@ -17,7 +17,10 @@ fn read(t: Tensor<2>) -> Vec<f32> {
 }
 
 fn small(conditional: bool) -> Gan {
-    let given: Given = [("z", 8.0), ("width", 8.0), ("batch", 16.0), ("lr_g", 1e-3), ("lr_d", 1e-3)].iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect();
+    let given: Given = [("z", 8.0), ("width", 8.0), ("batch", 16.0), ("lr_g", 1e-3), ("lr_d", 1e-3)]
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+        .collect();
     let name = if conditional { "cgan" } else { "gan" };
     let config = hyper::validate("hyper-parameter", &families::info(name).unwrap().hyper, &given).unwrap();
     let device = Device::flex();
@@ -57,7 +60,7 @@ fn one_adversarial_step_moves_both_losses() {
         let probe = |gan: &Gan| block_on(read_scalars(gan.losses(x.clone(), labels.clone(), z.clone()).to_vec())).unwrap();
         let samples = |gan: &Gan| read(gan.sample(&SampleOptions::new(4, 1)).unwrap());
         let (before, g_before) = (probe(&gan), samples(&gan));
-        gan.train_step(Batch { images: x.clone(), labels: labels.clone() }).unwrap();
+        gan.train_step(Batch { images: x.clone(), labels: labels.clone(), step: 0 }).unwrap();
         let (after, g_after) = (probe(&gan), samples(&gan));
         assert!(before.iter().chain(&after).all(|v| v.is_finite()), "{before:?} {after:?}");
         // Same digits, same noise, one step apart: both losses moved...

@@ -2,9 +2,9 @@
 //! The IDX reader on good and bad bytes.
 
 use flate2::write::GzEncoder;
-use genlab::data::idx::{decode, encode};
-use genlab::data::Split;
 use genlab::Error;
+use genlab::data::Split;
+use genlab::data::idx::{decode, encode};
 use std::io::Write;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

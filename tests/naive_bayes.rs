@@ -5,7 +5,7 @@
 mod common;
 
 use burn::tensor::Device;
-use genlab::data::{idx, Split, IMAGE_PIXELS};
+use genlab::data::{IMAGE_PIXELS, Split, idx};
 use genlab::families::naive_bayes::NaiveBayes;
 use genlab::families::{self, Given, SampleOptions};
 use genlab::runtime::{block_on, read_f32, read_scalars};
@@ -37,7 +37,12 @@ fn one_pass_of_counting_is_the_closed_form_fit() {
     let split = binary_split();
     let alpha = 0.5;
     let device = Device::flex();
-    let config = genlab::families::hyper::validate("hyper-parameter", &families::info("naive-bayes").unwrap().hyper, &params(&[("smoothing", alpha), ("batch", 8.0)])).unwrap();
+    let config = genlab::families::hyper::validate(
+        "hyper-parameter",
+        &families::info("naive-bayes").unwrap().hyper,
+        &params(&[("smoothing", alpha), ("batch", 8.0)]),
+    )
+    .unwrap();
     let mut trainer = Trainer::new(Box::new(NaiveBayes::new(&config, &device)), 3);
     for _ in 0..5 {
         block_on(read_scalars(trainer.step(&split).unwrap())).unwrap(); // 5 x 8 = one pass over 40

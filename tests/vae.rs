@@ -4,13 +4,13 @@
 mod common;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use genlab::families::vae::{kl_to_standard_normal, neg_elbo_terms, VaeModel};
-use genlab::families::{self, hyper, Family, SampleOptions};
+use genlab::families::vae::{VaeModel, kl_to_standard_normal, neg_elbo_terms};
+use genlab::families::{self, Family, SampleOptions, hyper};
 use genlab::nn::bernoulli_nll;
 use genlab::runtime::{block_on, read_f32, read_scalars};
 use genlab::train::Trainer;
 use genlab::weights::{self, Export, Precision};
-use genlab::{latent, Error};
+use genlab::{Error, latent};
 
 fn params(kv: &[(&str, f64)]) -> serde_json::Map<String, serde_json::Value> {
     kv.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect()
@@ -67,10 +67,14 @@ fn reconstruction_term_is_the_bernoulli_negative_log_likelihood() {
     // finite where the textbook form overflows.
     let l: Vec<f32> = (0..784).map(|i| ((i % 17) as f32 - 8.0) * 0.7).collect();
     let xs: Vec<f32> = (0..784).map(|i| (i % 3 == 0) as u8 as f32).collect();
-    let direct: f32 = l.iter().zip(&xs).map(|(&l, &x)| {
-        let s = 1.0 / (1.0 + (-l).exp());
-        -(x * s.ln() + (1.0 - x) * (1.0 - s).ln())
-    }).sum();
+    let direct: f32 = l
+        .iter()
+        .zip(&xs)
+        .map(|(&l, &x)| {
+            let s = 1.0 / (1.0 + (-l).exp());
+            -(x * s.ln() + (1.0 - x) * (1.0 - s).ln())
+        })
+        .sum();
     let lt = Tensor::<2>::from_data(TensorData::new(l, [1, 784]), &device);
     let xt = Tensor::<2>::from_data(TensorData::new(xs, [1, 784]), &device);
     let r = block_on(read_f32(bernoulli_nll(lt, xt))).unwrap()[0];
@@ -114,8 +118,10 @@ fn weights_round_trip_through_a_file() {
     let opts = SampleOptions::new(3, 2);
     let original = read(vae.sample(&opts).unwrap());
     // f32: bit for bit.
-    let bytes = block_on(weights::encode(weights::export(vae.as_ref()), Precision::F32)).unwrap();
-    let loaded = families::load(Some("vae"), bytes, &Device::flex()).unwrap();
+    // The file records the training steps the weights have had (for --resume).
+    let bytes = block_on(weights::encode(weights::export(vae.as_ref()).with_steps(1234), Precision::F32)).unwrap();
+    let (loaded, steps) = families::load_trained(Some("vae"), bytes, &Device::flex()).unwrap();
+    assert_eq!(steps, 1234);
     assert_eq!(loaded.config(), vae.config());
     assert_eq!(original, read(loaded.sample(&opts).unwrap()));
     // f16 (the shipped files): half the bytes, the same digits to within a grey level.
@@ -146,6 +152,7 @@ fn bad_weights_files_are_refused_clearly() {
         pending: vae.weights(),
         family,
         config: hyper::show(&vae.info().hyper, config),
+        steps: 0,
     };
     let encode = |e: Export| block_on(weights::encode(e, Precision::F32)).unwrap();
     let good = encode(export("vae", vae.config()));

@@ -131,8 +131,10 @@ async fn evaluate(backend: &str) {
     assert_eq!(num(&r, &["memorisation", "n"]), 10.0);
     assert!(num(&r, &["memorisation", "sample_nn"]) > 0.0);
     assert!(num(&r, &["likelihood", "nats"]) < 0.0);
+    // Naive Bayes draws the asked digit about half the time (51% natively on 1,000 samples;
+    // chance is 10%): a floor that a broken label path or judge would fall through.
     let acc = num(&r, &["conditional_accuracy"]);
-    assert!((0.0..=1.0).contains(&acc));
+    assert!(acc > 0.25 && acc <= 1.0, "{backend}: conditional accuracy {acc}");
     let classes = ok(lab.classes(floats(sample(&lab, "naive-bayes", 10, 2)).await)).await;
     assert_eq!(js_sys::Array::from(&get(&classes, &["labels"])).length(), 10);
 }

@@ -1,7 +1,7 @@
 //! The native CLI: trains the weights the page ships, measures them, and benchmarks training.
 //! Runs on Burn's Flex CPU backend (multi-threaded natively).
 //!
-//!   genlab train vae|naive-bayes|classifier [--steps N] [--seed S] [--set k=v] [--out FILE]
+//!   genlab train vae|naive-bayes|classifier [--steps N] [--seed S] [--set k=v] [--out FILE] [--resume]
 //!   genlab likelihood --weights www/weights/vae.bpk [--samples K]
 //!   genlab eval [--samples N] [--seed S] [--json FILE]
 //!   genlab bench [--family vae] [--steps N] [--batch B]
@@ -24,10 +24,10 @@ fn main() {
 mod cli {
     use burn::tensor::Device;
     use clap::{Parser, Subcommand};
-    use genlab::data::{Mnist, IMAGE_PIXELS};
+    use genlab::data::{IMAGE_PIXELS, Mnist};
     use genlab::eval::classifier::{self, Classifier};
-    use genlab::eval::likelihood::{test_likelihood, LikelihoodReport};
-    use genlab::eval::report::{evaluate, EvalOptions, EvalReport, Mode};
+    use genlab::eval::likelihood::{LikelihoodReport, test_likelihood};
+    use genlab::eval::report::{EvalOptions, EvalReport, Mode, evaluate};
     use genlab::families::{self, Family, Given, Likelihood, Model, SampleOptions};
     use genlab::runtime::{block_on, read_f32, read_scalars};
     use genlab::train::Trainer;
@@ -69,6 +69,10 @@ mod cli {
             /// Keep full f32 precision in the file.
             #[arg(long)]
             f32: bool,
+            /// Carry on from the weights already at --out (their step count is in the file) up
+            /// to --steps in all, instead of starting afresh: a long run spread over sittings.
+            #[arg(long)]
+            resume: bool,
         },
         /// Test-set log-likelihood (or bound) of a weights file, in nats and bits/dim.
         Likelihood {
@@ -127,9 +131,9 @@ mod cli {
         genlab::runtime::flush_subnormals_to_zero();
         let args = Args::parse();
         match args.command {
-            Command::Train { family, out, steps, seed, set, log_every, f32 } => {
+            Command::Train { family, out, steps, seed, set, log_every, f32, resume } => {
                 let precision = if f32 { Precision::F32 } else { Precision::F16 };
-                train(&family, &args.mnist, out, steps, seed, &set, log_every, precision)
+                train(&family, &args.mnist, out, steps, seed, &set, log_every, precision, resume)
             }
             Command::Likelihood { weights, samples, n } => {
                 let data = Mnist::load_dir(&args.mnist)?;
@@ -169,12 +173,25 @@ mod cli {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn train(name: &str, mnist: &Path, out: Option<PathBuf>, steps: Option<u64>, seed: u64, set: &[(String, f64)], log_every: u64, precision: Precision) -> Result<()> {
+    fn train(
+        name: &str,
+        mnist: &Path,
+        out: Option<PathBuf>,
+        steps: Option<u64>,
+        seed: u64,
+        set: &[(String, f64)],
+        log_every: u64,
+        precision: Precision,
+        resume: bool,
+    ) -> Result<()> {
         let data = Mnist::load_dir(mnist)?;
         let device = Device::flex();
         device.seed(seed);
         let out = out.unwrap_or_else(|| PathBuf::from(format!("www/weights/{name}.bpk")));
         if name == classifier::NAME {
+            if resume {
+                return Err(Error::Param("the classifier trains in one sitting: --resume is for the families".into()));
+            }
             let judge = Classifier::create(&params(set), &device, seed)?;
             let steps = steps.unwrap_or(judge.info().train_steps);
             println!("training the classifier with {:?} for {steps} steps, seed {seed}, on {} training digits", judge.config(), data.train.n);
@@ -188,12 +205,32 @@ mod cli {
             println!("test accuracy: {:.2}% ({} test digits)", acc * 100.0, data.test.n);
             return Ok(());
         }
-        let family = families::create(name, &params(set), &device)?;
+        let (family, done) = if resume {
+            if !set.is_empty() {
+                return Err(Error::Param("--resume takes the hyper-parameters from the weights file: leave out --set".into()));
+            }
+            let bytes = std::fs::read(&out).map_err(|e| Error::Weights(format!("--resume: no weights to resume at {} ({e})", out.display())))?;
+            families::load_trained(Some(name), bytes, &device)?
+        } else {
+            (families::create(name, &params(set), &device)?, 0)
+        };
         let steps = steps.unwrap_or(family.info().train_steps);
-        println!("training {name} with {:?} for {steps} steps, seed {seed}, on {} training digits", family.config(), data.train.n);
-        let mut trainer = Trainer::new(family, seed);
-        run_steps(&mut trainer, &data, steps, log_every)?;
-        let bytes = block_on(weights::encode(weights::export(trainer.model.as_ref()), precision))?;
+        if done >= steps {
+            println!("{} has had {done} training steps already (--steps {steps}): nothing to do", out.display());
+            return Ok(());
+        }
+        if resume {
+            // What the file does not keep starts afresh: Adam's moments, and for a DDPM the raw
+            // network (the file holds its moving average, which training then carries on from).
+            println!("resuming {name} from {} at step {done} of {steps}, with {:?}", out.display(), family.config());
+        } else {
+            println!("training {name} with {:?} for {steps} steps, seed {seed}, on {} training digits", family.config(), data.train.n);
+        }
+        // A resumed run draws other batches than a fresh one would from the same seed.
+        let mut trainer = Trainer::new(family, seed.wrapping_add(done));
+        trainer.step = done;
+        run_steps(&mut trainer, &data, steps - done, log_every)?;
+        let bytes = block_on(weights::encode(weights::export(trainer.model.as_ref()).with_steps(trainer.step), precision))?;
         write_weights(&out, &bytes, precision)?;
         // Score what was written, not what is in memory: the shipped file is f16.
         let shipped = families::load(Some(name), bytes, &Device::flex())?;
@@ -210,14 +247,15 @@ mod cli {
         Ok(())
     }
 
-    /// Runs `steps` steps, printing the mean of each loss every `log_every` steps.
+    /// Runs `steps` more steps, printing the mean of each loss every `log_every` steps.
     fn run_steps<M: Model + ?Sized>(trainer: &mut Trainer<M>, data: &Mnist, steps: u64, log_every: u64) -> Result<()> {
         let start = Instant::now();
         let keys: Vec<&str> = trainer.model.info().losses.iter().map(|l| l.key).collect();
         let mut sums = vec![0f64; keys.len()];
         let mut count = 0u64;
-        for step in 1..=steps {
+        for i in 1..=steps {
             let values = block_on(read_scalars(trainer.step(&data.train)?))?;
+            let step = trainer.step;
             if let Some((k, v)) = keys.iter().zip(&values).find(|(_, v)| !v.is_finite()) {
                 return Err(Error::Backend(format!("training diverged at step {step}: loss '{k}' is {v}")));
             }
@@ -225,10 +263,10 @@ mod cli {
                 *s += *v as f64;
             }
             count += 1;
-            if step % log_every == 0 || step == steps {
+            if step.is_multiple_of(log_every) || i == steps {
                 let parts: Vec<String> = keys.iter().zip(&sums).map(|(k, s)| format!("{k} {:.3}", s / count as f64)).collect();
                 let secs = start.elapsed().as_secs_f64();
-                println!("step {step:>6}  {}  ({:.1} steps/s, {secs:.0} s)", parts.join("  "), step as f64 / secs);
+                println!("step {step:>6}  {}  ({:.1} steps/s, {secs:.0} s)", parts.join("  "), i as f64 / secs);
                 sums.iter_mut().for_each(|s| *s = 0.0);
                 count = 0;
             }
@@ -241,9 +279,10 @@ mod cli {
             (Likelihood::Exact, _) => "log p(x)".to_string(),
             (Likelihood::Bound, 1) => "ELBO (lower bound on log p(x))".to_string(),
             (Likelihood::Bound, k) => format!("IWAE bound, k = {k} (lower bound on log p(x))"),
+            (Likelihood::Estimate, _) => "estimate of log p(x)".to_string(),
         };
         println!(
-            "test-set {what}: {:.2} nats per digit = {:.4} bits/dim ({} test digits, pixels {:?}, binarised with a fixed seed)",
+            "test-set {what}: {:.2} nats per digit = {:.4} bits/dim ({} test digits, pixels {:?}, prepared with a fixed seed)",
             r.nats, r.bits_per_dim, r.n, r.pixels
         );
     }
@@ -262,25 +301,17 @@ mod cli {
         START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
     }
 
-    /// The sampler variants a diffusion family is measured with beyond its defaults: the
-    /// speed/quality trade-off (DDIM 10, 50, 250 steps, ancestral DDPM with all 1000) and the
-    /// effect of guidance on the conditional accuracy (w = 0, 1, 3). `slow` marks the
-    /// variants evaluated on fewer samples.
-    fn diffusion_variants() -> Vec<(Vec<(&'static str, f64)>, Mode, bool)> {
-        use Mode::{Labelled, Unconditional};
-        vec![
-            (vec![("sampler", 0.0), ("steps", 10.0)], Unconditional, false),
-            (vec![("sampler", 0.0), ("steps", 50.0)], Unconditional, true),
-            (vec![("sampler", 0.0), ("steps", 250.0)], Unconditional, true),
-            (vec![("sampler", 1.0), ("steps", 1000.0)], Unconditional, true),
-            (vec![("guidance", 0.0)], Labelled, false),
-            (vec![("guidance", 1.0)], Labelled, false),
-            (vec![("guidance", 3.0)], Labelled, false),
-        ]
-    }
-
     #[allow(clippy::too_many_arguments)]
-    fn eval(mnist: &Path, dir: &Path, n: usize, seed: u64, memorisation: usize, slow_samples: usize, only: &[String], json: Option<&Path>) -> Result<()> {
+    fn eval(
+        mnist: &Path,
+        dir: &Path,
+        n: usize,
+        seed: u64,
+        memorisation: usize,
+        slow_samples: usize,
+        only: &[String],
+        json: Option<&Path>,
+    ) -> Result<()> {
         let data = Mnist::load_dir(mnist)?;
         let device = Device::flex();
         let judge = Classifier::load(read_file(&dir.join("classifier.bpk"))?, &device)?;
@@ -307,17 +338,18 @@ mod cli {
                 }
             };
             reports.push(block_on(evaluate(family.as_ref(), &judge, &data, &options, &device, now_ms, &mut progress))?);
-            if info.capabilities.diffusion {
-                for (settings, mode, slow) in diffusion_variants() {
-                    let n = if slow { slow_samples } else { n };
-                    if n < 2 {
-                        continue;
-                    }
-                    let settings: genlab::families::Config = settings.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-                    eprintln!("evaluating {} with {} ({n} samples)", info.name, describe(&info, &settings));
-                    let variant = EvalOptions { n, memorisation: 0, likelihood: 0, settings, mode, ..options.clone() };
-                    reports.push(block_on(evaluate(family.as_ref(), &judge, &data, &variant, &device, now_ms, &mut progress))?);
+            for variant in &info.variants {
+                let n = if variant.slow { slow_samples } else { n };
+                if n < 2 {
+                    continue;
                 }
+                // Checked against the declarations, keeping only the settings the variant names.
+                let mut settings = genlab::families::hyper::validate("sampler setting", &info.sampling, &variant.settings)?;
+                settings.retain(|k, _| variant.settings.contains_key(k));
+                let mode = if variant.labelled { Mode::Labelled } else { Mode::Unconditional };
+                eprintln!("evaluating {} with {} ({n} samples)", info.name, describe(&info, &settings));
+                let variant = EvalOptions { n, memorisation: 0, likelihood: 0, settings, mode, ..options.clone() };
+                reports.push(block_on(evaluate(family.as_ref(), &judge, &data, &variant, &device, now_ms, &mut progress))?);
             }
         }
         println!("{}", markdown_table(&reports));
@@ -354,12 +386,27 @@ mod cli {
         for r in reports {
             let (nats, bpd) = match &r.likelihood {
                 Some(l) => {
-                    let bound = if matches!(l.kind, Likelihood::Bound) { " (bound)" } else { "" };
-                    (format!("{:.1}{bound}", -l.nats), format!("{:.4}", l.bits_per_dim))
+                    // Say what each figure is of: bounds, estimates and exact values, of binarised
+                    // or 8-bit digits, must not read as one comparable column.
+                    let kind = match l.kind {
+                        Likelihood::Exact => "exact",
+                        Likelihood::Bound => "bound",
+                        Likelihood::Estimate => "estimate",
+                    };
+                    let data = match l.pixels {
+                        genlab::families::PixelModel::Binarized => "binarised",
+                        genlab::families::PixelModel::Dequantized => "8-bit",
+                        genlab::families::PixelModel::Continuous => "[0, 1]",
+                    };
+                    (format!("{:.1} ({kind}, {data})", -l.nats), format!("{:.4}", l.bits_per_dim))
                 }
                 None => ("–".into(), "–".into()),
             };
-            let missing = if r.classes.missing.is_empty() { "none".to_string() } else { r.classes.missing.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ") };
+            let missing = if r.classes.missing.is_empty() {
+                "none".to_string()
+            } else {
+                r.classes.missing.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+            };
             out += &format!(
                 "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {missing} | {} | {nats} | {bpd} | {} | {:.3} |\n",
                 r.family,

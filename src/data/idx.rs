@@ -20,9 +20,7 @@ pub struct Idx {
 pub fn maybe_gunzip(bytes: &[u8], name: &str) -> Result<Vec<u8>> {
     if bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
         let mut out = Vec::with_capacity(bytes.len() * 4);
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| Error::Data(format!("{name}: the gzip stream is corrupt ({e})")))?;
+        flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| Error::Data(format!("{name}: the gzip stream is corrupt ({e})")))?;
         Ok(out)
     } else {
         Ok(bytes.to_vec())
@@ -33,10 +31,7 @@ pub fn maybe_gunzip(bytes: &[u8], name: &str) -> Result<Vec<u8>> {
 pub fn decode(bytes: &[u8], expected_ndim: usize, name: &str) -> Result<Idx> {
     let raw = maybe_gunzip(bytes, name)?;
     if raw.len() < 4 {
-        return Err(Error::Data(format!(
-            "{name}: {} bytes is too short for an IDX header",
-            raw.len()
-        )));
+        return Err(Error::Data(format!("{name}: {} bytes is too short for an IDX header", raw.len())));
     }
     let expected_magic = 0x0800 + expected_ndim as u32;
     let magic = u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]);
@@ -60,9 +55,7 @@ pub fn decode(bytes: &[u8], expected_ndim: usize, name: &str) -> Result<Idx> {
     let got = raw.len() - header;
     if got != expected {
         let what = if got < expected { "truncated" } else { "longer than its header says" };
-        return Err(Error::Data(format!(
-            "{name}: {what}: the header promises {dims:?} = {expected} bytes of data, the file has {got}"
-        )));
+        return Err(Error::Data(format!("{name}: {what}: the header promises {dims:?} = {expected} bytes of data, the file has {got}")));
     }
     Ok(Idx { dims, data: raw[header..].to_vec() })
 }

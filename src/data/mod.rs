@@ -3,4 +3,4 @@
 pub mod idx;
 pub mod mnist;
 
-pub use mnist::{Mnist, Split, IMAGE_PIXELS, IMAGE_SIDE};
+pub use mnist::{IMAGE_PIXELS, IMAGE_SIDE, Mnist, Split};

@@ -13,17 +13,17 @@
 //!   conv 5x5, 16 -> ReLU -> max-pool 2 -> conv 5x5, 32 -> ReLU -> max-pool 2
 //!   -> dense 128 -> ReLU (the features) -> dense 10 (the logits)
 
-use crate::data::{Split, IMAGE_SIDE};
+use crate::data::{IMAGE_SIDE, Split};
 use crate::error::{Error, Result};
 use crate::families::hyper::{self, Config};
-use crate::families::{Batch, Capabilities, FamilyInfo, LossInfo, Model, Paper, PixelModel, StepLosses};
+use crate::families::{Base, Batch, Capabilities, FamilyInfo, LossInfo, Model, Paper, PixelModel, StepLosses, Trained};
 use crate::runtime::read_f32;
 use crate::weights::{self, Pending};
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::AdamConfig;
 use burn::store::ModuleRecord;
 use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -60,11 +60,10 @@ pub fn info() -> FamilyInfo {
             classify: true,
             diffusion: false,
         },
-        losses: vec![
-            LossInfo { key: "xent", label: "cross-entropy (nats)" },
-            LossInfo { key: "error", label: "training error rate" },
-        ],
+        losses: vec![LossInfo { key: "xent", label: "cross-entropy (nats)" }, LossInfo { key: "error", label: "training error rate" }],
         train_steps: 4000,
+        variants: vec![],
+        built_on: &[],
     }
 }
 
@@ -117,18 +116,16 @@ impl Net {
 }
 
 pub struct Classifier {
-    net: Net,
-    optim: ModuleOptimizer,
-    config: Config,
-    device: Device,
+    net: Trained<Net>,
+    base: Base,
     /// Draws the random shifts of training digits (seeded by the trainer's seed via `new`).
     rng: StdRng,
 }
 
 impl Classifier {
     pub fn new(config: &Config, device: &Device, seed: u64) -> Classifier {
-        let device = device.clone().autodiff();
-        Classifier { net: Net::new(&device), optim: AdamConfig::new().init(), config: config.clone(), device, rng: StdRng::seed_from_u64(seed) }
+        let base = Base::new(config, device);
+        Classifier { net: Trained::new(Net::new(&base.device), || AdamConfig::new().init()), base, rng: StdRng::seed_from_u64(seed) }
     }
 
     pub fn create(params: &crate::families::Given, device: &Device, seed: u64) -> Result<Classifier> {
@@ -144,7 +141,7 @@ impl Classifier {
     }
 
     fn inference(&self) -> (Net, Device) {
-        (self.net.valid(), self.device.clone().without_autodiff())
+        (self.net.inference(), self.base.inference_device())
     }
 
     /// Features and class log-probabilities of images in [0, 1], `[b, 784]`.
@@ -157,7 +154,7 @@ impl Classifier {
 
     /// The reference (test-set) feature statistics shipped with the weights.
     pub fn reference(&self) -> (Tensor<1>, Tensor<2>) {
-        (self.net.reference.mean.val(), self.net.reference.cov.val())
+        (self.net.net.reference.mean.val(), self.net.net.reference.cov.val())
     }
 
     /// Computes the test digits' feature statistics and stores them in the model (after
@@ -171,10 +168,10 @@ impl Classifier {
             feats.extend(read_f32(self.judge(x).0).await?);
         }
         let g = super::frechet::Gaussian::fit(&feats, FEATURES);
-        let mean = Tensor::from_data(TensorData::new(g.mean.iter().map(|&v| v as f32).collect::<Vec<_>>(), [FEATURES]), &self.device);
-        let cov = Tensor::from_data(TensorData::new(g.cov.iter().map(|&v| v as f32).collect::<Vec<_>>(), [FEATURES, FEATURES]), &self.device);
-        self.net.reference.mean = Param::from_tensor(mean);
-        self.net.reference.cov = Param::from_tensor(cov);
+        let mean = Tensor::from_data(TensorData::new(g.mean.iter().map(|&v| v as f32).collect::<Vec<_>>(), [FEATURES]), &self.base.device);
+        let cov = Tensor::from_data(TensorData::new(g.cov.iter().map(|&v| v as f32).collect::<Vec<_>>(), [FEATURES, FEATURES]), &self.base.device);
+        self.net.net.reference.mean = Param::from_tensor(mean);
+        self.net.net.reference.cov = Param::from_tensor(cov);
         Ok(())
     }
 
@@ -216,37 +213,30 @@ impl Model for Classifier {
         info()
     }
 
-    fn config(&self) -> &Config {
-        &self.config
+    fn base(&self) -> &Base {
+        &self.base
     }
 
-    fn config_mut(&mut self) -> &mut Config {
-        &mut self.config
-    }
-
-    fn device(&self) -> &Device {
-        &self.device
+    fn base_mut(&mut self) -> &mut Base {
+        &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
-        let lr = hyper::get(&self.config, "lr");
+        let lr = hyper::get(&self.base.config, "lr");
         let (dy, dx) = (self.rng.random_range(-2..=2), self.rng.random_range(-2..=2));
         let x = shift(batch.images, dy, dx);
-        let logits = self.net.logits_from_features(self.net.features(x));
+        let logits = self.net.net.logits_from_features(self.net.net.features(x));
         let loss = crate::nn::cross_entropy(logits.clone(), batch.labels.clone());
         let wrong = logits.argmax(1).flatten::<1>(0, 1).not_equal(batch.labels).float().mean();
-        let grads = GradientsParams::from_grads(loss.backward(), &self.net);
-        self.net = self.optim.step(lr, self.net.clone(), grads);
+        self.net.step(lr, &loss);
         Ok(vec![loss.detach(), wrong.detach()])
     }
 
     fn weights(&self) -> Pending {
-        weights::pending(&self.net)
+        self.net.pending()
     }
 
     fn load_record(&mut self, record: ModuleRecord) -> Result<()> {
-        self.net = weights::apply(self.net.clone(), record)?;
-        self.optim = AdamConfig::new().init();
-        Ok(())
+        self.net.load(record)
     }
 }

@@ -51,13 +51,7 @@ pub fn diversity(probs: &[f32]) -> Diversity {
         .sum::<f64>();
     let mean_kl = probs
         .chunks_exact(10)
-        .map(|row| {
-            row.iter()
-                .zip(&marginal)
-                .filter(|&(&p, _)| p > 0.0)
-                .map(|(&p, &m)| p as f64 * ((p as f64).ln() - m.max(1e-30).ln()))
-                .sum::<f64>()
-        })
+        .map(|row| row.iter().zip(&marginal).filter(|&(&p, _)| p > 0.0).map(|(&p, &m)| p as f64 * ((p as f64).ln() - m.max(1e-30).ln())).sum::<f64>())
         .sum::<f64>()
         / n as f64;
     let missing: Vec<u8> = (0..10u8).filter(|&c| (histogram[c as usize] as f64) < MISSING_BELOW * n as f64 / 10.0).collect();

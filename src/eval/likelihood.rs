@@ -6,7 +6,7 @@
 //! every run and backend scores the same digits) is not comparable with one of dequantised
 //! 8-bit intensities.
 
-use crate::data::{Split, IMAGE_PIXELS};
+use crate::data::{IMAGE_PIXELS, Split};
 use crate::error::{Error, Result};
 use crate::families::{Family, Likelihood, PixelModel};
 use crate::runtime::read_scalars;
@@ -36,7 +36,14 @@ pub fn bits_per_dim(nats: f64) -> f64 {
 
 /// Mean log-likelihood over the first `n` test digits, prepared for the family's pixel model
 /// with `seed`. `None` when the family has no likelihood.
-pub async fn test_likelihood(family: &dyn Family, test: &Split, n: usize, samples: usize, seed: u64, device: &Device) -> Result<Option<LikelihoodReport>> {
+pub async fn test_likelihood(
+    family: &dyn Family,
+    test: &Split,
+    n: usize,
+    samples: usize,
+    seed: u64,
+    device: &Device,
+) -> Result<Option<LikelihoodReport>> {
     let info = family.info();
     let Some(kind) = info.capabilities.likelihood else { return Ok(None) };
     if n == 0 || n > test.n {
@@ -49,7 +56,8 @@ pub async fn test_likelihood(family: &dyn Family, test: &Split, n: usize, sample
     for start in (0..n).step_by(CHUNK) {
         let idx: Vec<usize> = (start..(start + CHUNK).min(n)).collect();
         let x = test.batch_prepared(&idx, info.pixels, seed ^ start as u64, device);
-        let ll = family.log_likelihood(x, samples).ok_or_else(|| Error::Family(format!("'{}' declared a likelihood it does not compute", info.name)))?;
+        let ll =
+            family.log_likelihood(x, samples).ok_or_else(|| Error::Family(format!("'{}' declared a likelihood it does not compute", info.name)))?;
         total += read_scalars(vec![ll.sum()]).await?[0] as f64;
     }
     let nats = total / n as f64;

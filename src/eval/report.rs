@@ -5,13 +5,13 @@
 //! judge agrees with the requested label).
 
 use super::classifier::{Classifier, FEATURES};
-use super::diversity::{diversity, Diversity};
-use super::frechet::{frechet_distance, Gaussian};
-use super::likelihood::{test_likelihood, LikelihoodReport};
-use super::memorisation::{compare, nearest_distances, Memorisation};
-use crate::data::{Mnist, IMAGE_PIXELS};
+use super::diversity::{Diversity, diversity};
+use super::frechet::{Gaussian, frechet_distance};
+use super::likelihood::{LikelihoodReport, test_likelihood};
+use super::memorisation::{Memorisation, compare, nearest_distances};
+use crate::data::{IMAGE_PIXELS, Mnist};
 use crate::error::{Error, Result};
-use crate::families::{Config, Family, SampleOptions, MAX_SAMPLES};
+use crate::families::{Config, Family, MAX_SAMPLES, SampleOptions};
 use crate::runtime::read_f32;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
@@ -113,7 +113,14 @@ pub async fn reference(judge: &Classifier) -> Result<Gaussian> {
 pub type Progress<'a> = &'a mut dyn FnMut(f64, &str);
 
 /// Scores given images (e.g. the samples on screen): FID, classes, memorisation.
-pub async fn score_images(judge: &Classifier, images: &[f32], data: &Mnist, memorisation: usize, device: &Device, progress: Progress<'_>) -> Result<(f64, f64, Diversity, Option<Memorisation>)> {
+pub async fn score_images(
+    judge: &Classifier,
+    images: &[f32],
+    data: &Mnist,
+    memorisation: usize,
+    device: &Device,
+    progress: Progress<'_>,
+) -> Result<(f64, f64, Diversity, Option<Memorisation>)> {
     let n = images.len() / IMAGE_PIXELS;
     progress(0.0, "judging the samples");
     let reference = reference(judge).await?;
@@ -127,10 +134,16 @@ pub async fn score_images(judge: &Classifier, images: &[f32], data: &Mnist, memo
     let memo = if memorisation > 0 {
         let m = memorisation.min(n).min(data.test.n);
         let samples = Tensor::<2>::from_data(TensorData::new(images[..m * IMAGE_PIXELS].to_vec(), [m, IMAGE_PIXELS]), device);
-        let sample_nn = nearest_distances(samples, &data.train, device, &mut |d, t| progress(0.4 + 0.3 * d as f64 / t as f64, "nearest training digits of the samples")).await?;
+        let sample_nn = nearest_distances(samples, &data.train, device, &mut |d, t| {
+            progress(0.4 + 0.3 * d as f64 / t as f64, "nearest training digits of the samples")
+        })
+        .await?;
         let test: Vec<usize> = (0..m).collect();
         let (tx, _) = data.test.batch(&test, device);
-        let test_nn = nearest_distances(tx, &data.train, device, &mut |d, t| progress(0.7 + 0.3 * d as f64 / t as f64, "nearest training digits of test digits")).await?;
+        let test_nn = nearest_distances(tx, &data.train, device, &mut |d, t| {
+            progress(0.7 + 0.3 * d as f64 / t as f64, "nearest training digits of test digits")
+        })
+        .await?;
         Some(compare(&sample_nn, &test_nn))
     } else {
         None
@@ -143,14 +156,27 @@ async fn draw(family: &dyn Family, n: usize, seed: u64, labels: Option<&[u8]>, s
     let mut out = Vec::with_capacity(n * IMAGE_PIXELS);
     for (k, start) in (0..n).step_by(CHUNK).enumerate() {
         let m = CHUNK.min(n - start);
-        let options = SampleOptions { n: m, seed: seed.wrapping_add(k as u64), labels: labels.map(|l| l[start..start + m].to_vec()), settings: settings.clone() };
+        let options = SampleOptions {
+            n: m,
+            seed: seed.wrapping_add(k as u64),
+            labels: labels.map(|l| l[start..start + m].to_vec()),
+            settings: settings.clone(),
+        };
         out.extend(read_f32(family.sample(&options)?).await?);
     }
     Ok(out)
 }
 
 /// Evaluates a family end to end. `now` is a millisecond clock (the platform's own).
-pub async fn evaluate(family: &dyn Family, judge: &Classifier, data: &Mnist, options: &EvalOptions, device: &Device, now: fn() -> f64, progress: Progress<'_>) -> Result<EvalReport> {
+pub async fn evaluate(
+    family: &dyn Family,
+    judge: &Classifier,
+    data: &Mnist,
+    options: &EvalOptions,
+    device: &Device,
+    now: fn() -> f64,
+    progress: Progress<'_>,
+) -> Result<EvalReport> {
     let info = family.info();
     if options.n < 2 || options.n > 10 * MAX_SAMPLES {
         return Err(Error::Param(format!("n = {} is out of range [2, {}]", options.n, 10 * MAX_SAMPLES)));
@@ -190,5 +216,17 @@ pub async fn evaluate(family: &dyn Family, judge: &Classifier, data: &Mnist, opt
         None
     };
     progress(1.0, "done");
-    Ok(EvalReport { family: info.name.to_string(), settings: options.settings.clone(), n: options.n, seed: options.seed, fid, fid_real, classes, memorisation, likelihood, conditional_accuracy, ms_per_digit })
+    Ok(EvalReport {
+        family: info.name.to_string(),
+        settings: options.settings.clone(),
+        n: options.n,
+        seed: options.seed,
+        fid,
+        fid_real,
+        classes,
+        memorisation,
+        likelihood,
+        conditional_accuracy,
+        ms_per_digit,
+    })
 }

@@ -27,7 +27,9 @@
 //! training and sampling and keeps no running statistics, so the weights file is all there is.
 
 use super::hyper::{self, Config, HyperParam};
-use super::{Batch, Capabilities, Family, FamilyInfo, Latent, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses};
+use super::{
+    Base, Batch, Capabilities, Family, FamilyInfo, Latent, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses, Trained,
+};
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::error::{Error, Result};
 use crate::nn::{one_hot, softplus};
@@ -35,7 +37,7 @@ use crate::weights::{self, Pending};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{GroupNorm, GroupNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::store::ModuleRecord;
 use burn::tensor::activation::{leaky_relu, relu, sigmoid};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
@@ -48,7 +50,12 @@ const CLASSES: usize = 10;
 fn info(conditional: bool) -> FamilyInfo {
     let [_, batch] = hyper::common(2e-4, 64.0);
     let paper = if conditional {
-        Paper { title: "Conditional Generative Adversarial Nets", authors: "Mehdi Mirza, Simon Osindero", year: 2014, url: "https://arxiv.org/abs/1411.1784" }
+        Paper {
+            title: "Conditional Generative Adversarial Nets",
+            authors: "Mehdi Mirza, Simon Osindero",
+            year: 2014,
+            url: "https://arxiv.org/abs/1411.1784",
+        }
     } else {
         Paper {
             title: "Generative Adversarial Nets",
@@ -69,7 +76,15 @@ fn info(conditional: bool) -> FamilyInfo {
         pixels: PixelModel::Continuous,
         hyper: vec![
             HyperParam::int("z", "noise size", "dimensions of the noise z", 64.0, 2.0, 128.0).architecture(),
-            HyperParam::int("width", "width", "channels of D's first layer and G's last hidden layer (the other has twice as many)", 32.0, 8.0, 128.0).architecture(),
+            HyperParam::int(
+                "width",
+                "width",
+                "channels of D's first layer and G's last hidden layer (the other has twice as many)",
+                32.0,
+                8.0,
+                128.0,
+            )
+            .architecture(),
             HyperParam::log_float("lr_g", "generator learning rate", "Adam step size of G", 2e-4, 1e-5, 1e-2),
             HyperParam::log_float("lr_d", "discriminator learning rate", "Adam step size of D", 2e-4, 1e-5, 1e-2),
             HyperParam::int("d_steps", "D steps per G step", "discriminator updates per generator update", 1.0, 1.0, 5.0),
@@ -93,6 +108,8 @@ fn info(conditional: bool) -> FamilyInfo {
             LossInfo { key: "d_fake", label: "D(G(z)): fake judged real" },
         ],
         train_steps: 5000,
+        variants: vec![],
+        built_on: &[],
     }
 }
 
@@ -150,7 +167,8 @@ impl Discriminator {
         let conv = |i, o| Conv2dConfig::new([i, o], [4, 4]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device);
         Discriminator {
             // Zero at first, so the class term grows from "no opinion" as D learns it.
-            projection: conditional.then(|| LinearConfig::new(CLASSES, 2 * w * 7 * 7).with_bias(false).with_initializer(Initializer::Zeros).init(device)),
+            projection: conditional
+                .then(|| LinearConfig::new(CLASSES, 2 * w * 7 * 7).with_bias(false).with_initializer(Initializer::Zeros).init(device)),
             conv1: conv(1, w),
             conv2: conv(w, 2 * w),
             fc: LinearConfig::new(2 * w * 7 * 7, 1).init(device),
@@ -179,21 +197,23 @@ pub struct GanModel {
 }
 
 pub struct Gan {
-    model: GanModel,
-    optim_g: ModuleOptimizer,
-    optim_d: ModuleOptimizer,
-    config: Config,
-    device: Device,
+    generator: Trained<Generator>,
+    discriminator: Trained<Discriminator>,
+    base: Base,
     conditional: bool,
 }
 
 impl Gan {
     pub fn new(config: &Config, device: &Device, conditional: bool) -> Gan {
-        let device = device.clone().autodiff();
+        let base = Base::new(config, device);
         let (z, w) = (hyper::get(config, "z") as usize, hyper::get(config, "width") as usize);
         let extra = if conditional { CLASSES } else { 0 };
-        let model = GanModel { generator: Generator::new(z + extra, w, &device), discriminator: Discriminator::new(conditional, w, &device) };
-        Gan { model, optim_g: optimizer(), optim_d: optimizer(), config: config.clone(), device, conditional }
+        Gan {
+            generator: Trained::new(Generator::new(z + extra, w, &base.device), optimizer),
+            discriminator: Trained::new(Discriminator::new(conditional, w, &base.device), optimizer),
+            base,
+            conditional,
+        }
     }
 
     /// Both players' losses on given digits, labels and noise, without a step: what one
@@ -202,15 +222,21 @@ impl Gan {
     /// unconditional model.
     pub fn losses(&self, x: Tensor<2>, labels: Tensor<1, Int>, z: Tensor<2>) -> [Tensor<1>; 3] {
         let y = self.conditional.then(|| one_hot(labels, CLASSES));
-        let fake = self.model.generator.forward(self.input(z, &y));
-        let real_logit = self.model.discriminator.forward(x, y.clone());
-        let fake_logit = self.model.discriminator.forward(fake, y);
+        let fake = self.generator.net.forward(self.input(z, &y));
+        let real_logit = self.discriminator.net.forward(x, y.clone());
+        let fake_logit = self.discriminator.net.forward(fake, y);
         let real_term = softplus(real_logit.clone().neg()).mean().detach();
         [discriminator_loss(real_logit, fake_logit.clone()).detach(), generator_loss(fake_logit).detach(), real_term]
     }
 
+    /// Both players as one module: the shape of the weights file ("generator.*",
+    /// "discriminator.*"). Cloning shares the tensors; nothing is copied.
+    fn players(&self) -> GanModel {
+        GanModel { generator: self.generator.net.clone(), discriminator: self.discriminator.net.clone() }
+    }
+
     fn z_dim(&self) -> usize {
-        hyper::get(&self.config, "z") as usize
+        hyper::get(&self.base.config, "z") as usize
     }
 
     /// The generator's input: z, with the one-hot label appended for the conditional model.
@@ -255,56 +281,53 @@ impl Model for Gan {
         info(self.conditional)
     }
 
-    fn config(&self) -> &Config {
-        &self.config
+    fn base(&self) -> &Base {
+        &self.base
     }
 
-    fn config_mut(&mut self) -> &mut Config {
-        &mut self.config
-    }
-
-    fn device(&self) -> &Device {
-        &self.device
+    fn base_mut(&mut self) -> &mut Base {
+        &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
-        let (lr_g, lr_d) = (hyper::get(&self.config, "lr_g"), hyper::get(&self.config, "lr_d"));
-        let d_steps = hyper::get(&self.config, "d_steps") as usize;
+        let config = &self.base.config;
+        let (lr_g, lr_d) = (hyper::get(config, "lr_g"), hyper::get(config, "lr_d"));
+        let d_steps = hyper::get(config, "d_steps") as usize;
+        let device = self.base.device.clone();
         let x = batch.images;
         let b = x.dims()[0];
         let y = self.conditional.then(|| one_hot(batch.labels, CLASSES));
-        let noise = |device: &Device| Tensor::<2>::random([b, hyper::get(&self.config, "z") as usize], Distribution::Normal(0.0, 1.0), device);
+        let z = self.z_dim();
+        let noise = || Tensor::<2>::random([b, z], Distribution::Normal(0.0, 1.0), &device);
 
         let (mut d_loss, mut d_real, mut d_fake) = (None, None, None);
         for _ in 0..d_steps {
             // D learns on real digits and on fakes it cannot trace back into G (detached).
-            let fake = self.model.generator.forward(self.input(noise(&self.device), &y)).detach();
-            let real_logit = self.model.discriminator.forward(x.clone(), y.clone());
-            let fake_logit = self.model.discriminator.forward(fake, y.clone());
+            let fake = self.generator.net.forward(self.input(noise(), &y)).detach();
+            let real_logit = self.discriminator.net.forward(x.clone(), y.clone());
+            let fake_logit = self.discriminator.net.forward(fake, y.clone());
             let loss = discriminator_loss(real_logit.clone(), fake_logit.clone());
-            let grads = GradientsParams::from_grads(loss.backward(), &self.model.discriminator);
-            self.model.discriminator = self.optim_d.step(lr_d, self.model.discriminator.clone(), grads);
+            self.discriminator.step(lr_d, &loss);
             d_loss = Some(loss.detach());
             d_real = Some(sigmoid(real_logit.detach()).mean());
             d_fake = Some(sigmoid(fake_logit.detach()).mean());
         }
         // G learns through a frozen copy of D: gradients flow through D's layers to G only.
-        let fake = self.model.generator.forward(self.input(noise(&self.device), &y));
-        let g_loss = generator_loss(self.model.discriminator.clone().no_grad().forward(fake, y));
-        let grads = GradientsParams::from_grads(g_loss.backward(), &self.model.generator);
-        self.model.generator = self.optim_g.step(lr_g, self.model.generator.clone(), grads);
+        let fake = self.generator.net.forward(self.input(noise(), &y));
+        let g_loss = generator_loss(self.discriminator.net.clone().no_grad().forward(fake, y));
+        self.generator.step(lr_g, &g_loss);
         let d = |t: Option<Tensor<1>>| t.expect("d_steps >= 1");
         Ok(vec![d(d_loss), g_loss.detach(), d(d_real), d(d_fake)])
     }
 
     fn weights(&self) -> Pending {
-        weights::pending(&self.model)
+        weights::pending(&self.players())
     }
 
     fn load_record(&mut self, record: ModuleRecord) -> Result<()> {
-        self.model = weights::apply(self.model.clone(), record)?;
-        self.optim_g = optimizer();
-        self.optim_d = optimizer();
+        let both = weights::apply(self.players(), record)?;
+        self.generator.replace(both.generator);
+        self.discriminator.replace(both.discriminator);
         Ok(())
     }
 }
@@ -313,10 +336,10 @@ impl Family for Gan {
     /// z from the host's seeded noise (the same digits on every backend); for the conditional
     /// model the given labels, else labels drawn from the seed.
     fn sample(&self, options: &SampleOptions) -> Result<Tensor<2>> {
-        let device = self.device.clone().without_autodiff();
+        let device = self.base.inference_device();
         let z = crate::noise::normal_tensor(options.seed, [options.n, self.z_dim()], &device);
         let y = self.labels(options.labels.as_deref(), options.n, options.seed, &device)?;
-        Ok(self.model.generator.valid().forward(self.input(z, &y)))
+        Ok(self.generator.inference().forward(self.input(z, &y)))
     }
 
     fn latent(&self) -> Option<&dyn Latent> {
@@ -331,9 +354,9 @@ impl Latent for Gan {
 
     /// G(z), with labels for the conditional model (drawn from a fixed seed when absent).
     fn decode(&self, z: Tensor<2>, labels: Option<&[u8]>) -> Result<Tensor<2>> {
-        let device = self.device.clone().without_autodiff();
+        let device = self.base.inference_device();
         let z = z.to_device(&device);
         let y = self.labels(labels, z.dims()[0], 0, &device)?;
-        Ok(self.model.generator.valid().forward(self.input(z, &y)))
+        Ok(self.generator.inference().forward(self.input(z, &y)))
     }
 }

@@ -74,12 +74,15 @@ impl HyperParam {
 
     /// Reads one given value: a number, or for a choice its name.
     fn parse(&self, v: &serde_json::Value) -> Result<f64> {
-        if self.kind == ParamKind::Choice {
-            if let Some(name) = v.as_str() {
-                return self.choices.iter().position(|c| *c == name).map(|i| i as f64).ok_or_else(|| {
-                    Error::Param(format!("'{}' = '{name}' is not one of {}", self.key, self.choices.join(", ")))
-                });
-            }
+        if self.kind == ParamKind::Choice
+            && let Some(name) = v.as_str()
+        {
+            return self
+                .choices
+                .iter()
+                .position(|c| *c == name)
+                .map(|i| i as f64)
+                .ok_or_else(|| Error::Param(format!("'{}' = '{name}' is not one of {}", self.key, self.choices.join(", "))));
         }
         let x = v.as_f64().ok_or_else(|| {
             let expect = if self.kind == ParamKind::Choice { format!("one of {}", self.choices.join(", ")) } else { "a number".into() };
@@ -115,11 +118,18 @@ pub fn get(config: &Config, key: &str) -> f64 {
     config[key]
 }
 
+/// The name of the choice `config[key]` holds (validation put an index in range there).
+pub fn choice(declared: &[HyperParam], config: &Config, key: &str) -> &'static str {
+    let h = declared.iter().find(|h| h.key == key && h.kind == ParamKind::Choice).unwrap_or_else(|| panic!("'{key}' is not a declared choice"));
+    h.choices[get_or_default(declared, config, key) as usize]
+}
+
 /// `config[key]`, or the declared default where a caller left it out.
 pub fn get_or_default(declared: &[HyperParam], config: &Config, key: &str) -> f64 {
-    config.get(key).copied().unwrap_or_else(|| {
-        declared.iter().find(|h| h.key == key).map(|h| h.default).unwrap_or_else(|| panic!("'{key}' is not declared"))
-    })
+    config
+        .get(key)
+        .copied()
+        .unwrap_or_else(|| declared.iter().find(|h| h.key == key).map(|h| h.default).unwrap_or_else(|| panic!("'{key}' is not declared")))
 }
 
 /// Checks `given` against `declared`: unknown keys, non-numbers, unknown choices, non-integers
@@ -146,10 +156,7 @@ pub fn validate(what: &str, declared: &[HyperParam], given: &Given) -> Result<Co
 
 /// The values as the user writes them (choices by name): for the JS API and weights files.
 pub fn show(declared: &[HyperParam], config: &Config) -> Given {
-    declared
-        .iter()
-        .filter_map(|h| config.get(h.key).map(|&v| (h.key.to_string(), h.show(v))))
-        .collect()
+    declared.iter().filter_map(|h| config.get(h.key).map(|&v| (h.key.to_string(), h.show(v)))).collect()
 }
 
 /// The two hyper-parameters every trainable family has: Adam's learning rate and the batch size.

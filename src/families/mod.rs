@@ -15,6 +15,19 @@
 //!   `classify` for models that also classify by Bayes' rule, and labels in
 //!   [`SampleOptions`] for class-conditional families (cGAN, guided diffusion).
 //!
+//! What every model repeats lives once in [`trained`]: a [`Base`] (validated hyper-parameters
+//! and the autodiff device, which [`Model::config`] and [`Model::device`] read) and a
+//! [`Trained`] per optimised network (its optimiser step, its weights, loading a record). A
+//! family's own code is its maths: the loss of [`Model::train_step`] (which gets the step
+//! number in [`Batch::step`]), how it samples, its optional capabilities.
+//!
+//! Declarations the rest of the program reads instead of knowing families: [`FamilyInfo`]'s
+//! hyper-parameters and sampler settings (choices by name, see [`hyper::choice`]), its
+//! capabilities (kept in step with the optional methods by `tests/registry.rs`), its
+//! [`PixelModel`] and [`Likelihood`] kind (exact, bound or estimate; of binarised, [0, 1] or
+//! dequantised 8-bit digits, so no table sets incomparable figures side by side), the extra
+//! evaluations of its sampler ([`Variant`]) and the families it is built on (`built_on`).
+//!
 //! Methods return lazy tensors, never host values: the caller reads them back with
 //! [`crate::runtime`], which is async so the same code runs on WebGPU in the browser.
 
@@ -22,6 +35,7 @@ pub mod diffusion;
 pub mod gan;
 pub mod hyper;
 pub mod naive_bayes;
+pub mod trained;
 pub mod vae;
 
 use crate::error::{Error, Result};
@@ -31,6 +45,7 @@ use burn::tensor::{Device, Int, Tensor};
 use serde::Serialize;
 
 pub use hyper::{Config, Given, HyperParam, ParamKind};
+pub use trained::{Base, Trained};
 
 /// Where a model comes from.
 #[derive(Debug, Clone, Serialize)]
@@ -49,8 +64,14 @@ pub enum PixelModel {
     /// Each pixel is a Bernoulli variable; batches are binarised afresh each step
     /// (dynamic binarisation, as in the VAE/IWAE literature).
     Binarized,
-    /// Pixels are intensities in [0, 1].
+    /// Pixels are intensities in [0, 1] (no likelihood is defined on them here).
     Continuous,
+    /// The 8-bit bytes k made continuous, (k + u) / 256 with u ~ U[0, 1) drawn afresh (uniform
+    /// dequantisation, as flows model MNIST). A family's `log_likelihood` then returns the log
+    /// probability of the 8-bit digit, log p(y) - 784 ln 256 for the density p of y in [0, 1]^784
+    /// (the change of variables from k + u to y), a lower bound on log P(k): its nats and
+    /// bits/dim are of the 8-bit data and never comparable with a binarised figure.
+    Dequantized,
 }
 
 /// The likelihood a family can compute, if any.
@@ -61,6 +82,9 @@ pub enum Likelihood {
     Bound,
     /// log p(x) itself (naive Bayes, autoregressive models, flows).
     Exact,
+    /// A stochastic estimate of log p(x) with an uncertainty (an energy model's log Z by
+    /// annealed importance sampling).
+    Estimate,
 }
 
 /// Optional capabilities, declared so that views and tests never have to guess.
@@ -101,12 +125,38 @@ pub struct FamilyInfo {
     pub losses: Vec<LossInfo>,
     /// Training steps of the shipped weights (`./build.sh train NAME` runs this many).
     pub train_steps: u64,
+    /// Sampler settings `./build.sh eval` also measures the family with, beyond its defaults
+    /// (a diffusion model's speed/quality trade-off and guidance study).
+    #[serde(skip)]
+    pub variants: Vec<Variant>,
+    /// The registered families whose shipped weights this one is built on (latent diffusion
+    /// on an autoencoder, consistency distillation on a DDPM); empty for most.
+    pub built_on: &'static [&'static str],
+}
+
+/// One extra evaluation of a family: sampler settings by name (choices by their names), with
+/// a label per sample or without, on fewer samples when `slow`.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub settings: Given,
+    pub labelled: bool,
+    pub slow: bool,
+}
+
+impl Variant {
+    /// `settings` as `(key, value)` pairs, values as JSON (`"ddpm"`, `1000`).
+    pub fn new(settings: &[(&str, serde_json::Value)], labelled: bool, slow: bool) -> Variant {
+        Variant { settings: settings.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), labelled, slow }
+    }
 }
 
 /// A training batch on the model's device, already prepared for its [`PixelModel`].
 pub struct Batch {
     pub images: Tensor<2>,
     pub labels: Tensor<1, Int>,
+    /// The training step this batch is for, counted from 0 by the one training loop (for
+    /// schedules and warm-ups, so that no family counts steps itself).
+    pub step: u64,
 }
 
 /// The named losses of one training step, as lazy scalars in [`FamilyInfo::losses`] order.
@@ -194,11 +244,17 @@ pub trait Diffusion {
 /// Anything the one training loop trains and the weights format saves.
 pub trait Model {
     fn info(&self) -> FamilyInfo;
+    /// Its hyper-parameters and device, held in one [`Base`].
+    fn base(&self) -> &Base;
+    fn base_mut(&mut self) -> &mut Base;
     /// The hyper-parameters this instance was built with.
-    fn config(&self) -> &Config;
-    fn config_mut(&mut self) -> &mut Config;
+    fn config(&self) -> &Config {
+        &self.base().config
+    }
     /// The device it trains on (an autodiff device).
-    fn device(&self) -> &Device;
+    fn device(&self) -> &Device {
+        &self.base().device
+    }
     /// One optimisation step on `batch`; returns the losses named in `info().losses`.
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses>;
     /// The parameters, lazily, for [`weights::encode`].
@@ -221,7 +277,7 @@ pub trait Model {
             merged.insert(key.clone(), value.clone());
         }
         let config = hyper::validate("hyper-parameter", &info.hyper, &merged)?;
-        *self.config_mut() = config.clone();
+        self.base_mut().config = config.clone();
         Ok(config)
     }
 }
@@ -243,8 +299,9 @@ pub trait Family: Model {
     fn latent(&self) -> Option<&dyn Latent> {
         None
     }
-    /// Images passed through the model and back (autoencoders).
-    fn reconstruct(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
+    /// Images passed through the model and back (autoencoders); `None` for families that
+    /// cannot, an error when they can but failed.
+    fn reconstruct(&self, _x: Tensor<2>) -> Option<Result<Tensor<2>>> {
         None
     }
     /// Classifiers the family carries, by name: log p(class | x), `[b, 10]`, for images
@@ -264,13 +321,8 @@ pub struct Registration {
 }
 
 /// Every family, in the order the gallery shows them.
-pub static REGISTRY: &[Registration] = &[
-    vae::REGISTRATION,
-    gan::REGISTRATION,
-    gan::CONDITIONAL,
-    diffusion::ddpm::REGISTRATION,
-    naive_bayes::REGISTRATION,
-];
+pub static REGISTRY: &[Registration] =
+    &[vae::REGISTRATION, gan::REGISTRATION, gan::CONDITIONAL, diffusion::ddpm::REGISTRATION, naive_bayes::REGISTRATION];
 
 pub fn infos() -> Vec<FamilyInfo> {
     REGISTRY.iter().map(|r| (r.info)()).collect()
@@ -297,9 +349,14 @@ pub fn create(name: &str, params: &Given, device: &Device) -> Result<Box<dyn Fam
 
 /// Builds a family from a weights file, checking it is the family the caller expects.
 pub fn load(expected: Option<&str>, bytes: Vec<u8>, device: &Device) -> Result<Box<dyn Family>> {
+    Ok(load_trained(expected, bytes, device)?.0)
+}
+
+/// [`load`], with the training steps the file says its weights have had (to resume training).
+pub fn load_trained(expected: Option<&str>, bytes: Vec<u8>, device: &Device) -> Result<(Box<dyn Family>, u64)> {
     let file = weights::decode(bytes, expected)?;
     let reg = find(&file.family)?;
     let mut family = (reg.create)(&file.config(&(reg.info)().hyper)?, device);
     family.load_record(file.record)?;
-    Ok(family)
+    Ok((family, file.steps))
 }

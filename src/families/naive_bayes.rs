@@ -22,15 +22,17 @@
 //! which is why the digits come out as speckled averages: the reason deep generative models exist.
 
 use super::hyper::{self, Config, HyperParam};
-use super::{Batch, Capabilities, Family, FamilyInfo, Likelihood, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses};
+use super::{
+    Base, Batch, Capabilities, Family, FamilyInfo, Likelihood, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses, Trained,
+};
 use crate::data::IMAGE_PIXELS;
 use crate::error::Result;
 use crate::nn::{cross_entropy, log_sum_exp, one_hot};
-use crate::weights::{self, Pending};
+use crate::weights::Pending;
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::decay::WeightDecayConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::store::ModuleRecord;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -74,6 +76,8 @@ fn info() -> FamilyInfo {
             LossInfo { key: "xent", label: "logistic regression cross-entropy (nats)" },
         ],
         train_steps: 1900, // ten passes over 24,000 digits at batch 128 (the counts need one)
+        variants: vec![],
+        built_on: &[],
     }
 }
 
@@ -125,25 +129,23 @@ impl NbModel {
 }
 
 pub struct NaiveBayes {
-    model: NbModel,
-    optim: ModuleOptimizer,
-    config: Config,
-    device: Device,
+    model: Trained<NbModel>,
+    base: Base,
 }
 
 impl NaiveBayes {
     /// An empty model (no counts yet) with validated hyper-parameters.
     pub fn new(config: &Config, device: &Device) -> NaiveBayes {
-        let device = device.clone().autodiff();
-        NaiveBayes { model: NbModel::new(&device), optim: optimizer(), config: config.clone(), device }
+        let base = Base::new(config, device);
+        NaiveBayes { model: Trained::new(NbModel::new(&base.device), optimizer), base }
     }
 
     fn alpha(&self) -> f64 {
-        hyper::get(&self.config, "smoothing")
+        hyper::get(&self.base.config, "smoothing")
     }
 
     fn inference(&self) -> (NbModel, Device) {
-        (self.model.valid(), self.device.clone().without_autodiff())
+        (self.model.inference(), self.base.inference_device())
     }
 
     /// theta `[10, 784]` and the class counts `[10]` (for tests and views).
@@ -158,16 +160,12 @@ impl Model for NaiveBayes {
         info()
     }
 
-    fn config(&self) -> &Config {
-        &self.config
+    fn base(&self) -> &Base {
+        &self.base
     }
 
-    fn config_mut(&mut self) -> &mut Config {
-        &mut self.config
-    }
-
-    fn device(&self) -> &Device {
-        &self.device
+    fn base_mut(&mut self) -> &mut Base {
+        &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
@@ -175,28 +173,25 @@ impl Model for NaiveBayes {
         let x = batch.images.detach();
         let b = x.dims()[0];
         // How well the counts so far predict this batch, before it is counted.
-        let nll = log_sum_exp(self.model.log_joint(x.clone(), alpha), 1).sum().div_scalar(b as f64).neg();
+        let model = &mut self.model.net;
+        let nll = log_sum_exp(model.log_joint(x.clone(), alpha), 1).sum().div_scalar(b as f64).neg();
         // Closed-form fit: add this batch's counts.
         let y = one_hot(batch.labels.clone(), CLASSES); // [b, 10]
         let ink = y.clone().transpose().matmul(x.clone()); // [10, 784]
-        self.model.class_counts = self.model.class_counts.clone().map(|c| (c + y.sum_dim(0).reshape([CLASSES])).detach());
-        self.model.pixel_counts = self.model.pixel_counts.clone().map(|c| (c + ink).detach());
+        model.class_counts = model.class_counts.clone().map(|c| (c + y.sum_dim(0).reshape([CLASSES])).detach());
+        model.pixel_counts = model.pixel_counts.clone().map(|c| (c + ink).detach());
         // The discriminative twin: one gradient step of logistic regression.
-        let lr = hyper::get(&self.config, "lr");
-        let xent = cross_entropy(self.model.logreg.forward(x), batch.labels);
-        let grads = GradientsParams::from_grads(xent.backward(), &self.model);
-        self.model = self.optim.step(lr, self.model.clone(), grads);
+        let xent = cross_entropy(model.logreg.forward(x), batch.labels);
+        self.model.step(hyper::get(&self.base.config, "lr"), &xent);
         Ok(vec![nll.detach(), xent.detach()])
     }
 
     fn weights(&self) -> Pending {
-        weights::pending(&self.model)
+        self.model.pending()
     }
 
     fn load_record(&mut self, record: ModuleRecord) -> Result<()> {
-        self.model = weights::apply(self.model.clone(), record)?;
-        self.optim = optimizer();
-        Ok(())
+        self.model.load(record)
     }
 }
 
@@ -233,9 +228,6 @@ impl Family for NaiveBayes {
         let x = x.to_device(&device);
         let joint = m.log_joint(x.clone(), self.alpha());
         let posterior = joint.clone() - log_sum_exp(joint, 1);
-        Some(vec![
-            ("naive Bayes (generative)", posterior),
-            ("logistic regression (discriminative)", log_softmax(m.logreg.forward(x), 1)),
-        ])
+        Some(vec![("naive Bayes (generative)", posterior), ("logistic regression (discriminative)", log_softmax(m.logreg.forward(x), 1))])
     }
 }

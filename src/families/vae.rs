@@ -18,15 +18,18 @@
 //!   log p(x) >= log 1/k sum_i p(x|z_i) p(z_i) / q(z_i|x).
 
 use super::hyper::{self, Config, HyperParam};
-use super::{Batch, Capabilities, Family, FamilyInfo, Latent, Likelihood, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses};
+use super::{
+    Base, Batch, Capabilities, Family, FamilyInfo, Latent, Likelihood, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses,
+    Trained,
+};
 use crate::data::IMAGE_PIXELS;
 use crate::error::Result;
 use crate::nn::{bernoulli_nll, log_sum_exp};
-use crate::weights::{self, Pending};
+use crate::weights::Pending;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::decay::WeightDecayConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::store::ModuleRecord;
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
@@ -70,6 +73,8 @@ fn info() -> FamilyInfo {
             LossInfo { key: "kl", label: "KL(q(z|x) || p(z)) (nats)" },
         ],
         train_steps: 30_000,
+        variants: vec![],
+        built_on: &[],
     }
 }
 
@@ -85,8 +90,8 @@ fn optimizer() -> ModuleOptimizer {
 fn create(config: &Config, device: &Device) -> Box<dyn Family> {
     let latent = hyper::get(config, "latent") as usize;
     let hidden = hyper::get(config, "hidden") as usize;
-    let device = device.clone().autodiff();
-    Box::new(Vae { model: VaeModel::new(latent, hidden, &device), optim: optimizer(), config: config.clone(), device })
+    let base = Base::new(config, device);
+    Box::new(Vae { model: Trained::new(VaeModel::new(latent, hidden, &base.device), optimizer), base })
 }
 
 /// Encoder 784 -> h -> h -> (mu, log sigma^2); decoder z -> h -> h -> 784 logits.
@@ -160,23 +165,19 @@ pub fn iwae_bound(model: &VaeModel, x: Tensor<2>, k: usize) -> Tensor<1> {
 }
 
 pub struct Vae {
-    model: VaeModel,
-    optim: ModuleOptimizer,
-    config: Config,
-    /// The autodiff device the model trains on.
-    device: Device,
+    model: Trained<VaeModel>,
+    base: Base,
 }
 
 impl Vae {
     fn latent_size(&self) -> usize {
-        hyper::get(&self.config, "latent") as usize
+        hyper::get(&self.base.config, "latent") as usize
     }
 
     /// The model without gradient tracking, and the plain device, for inference.
     fn inference(&self) -> (VaeModel, Device) {
-        (self.model.valid(), self.device.clone().without_autodiff())
+        (self.model.inference(), self.base.inference_device())
     }
-
 }
 
 impl Model for Vae {
@@ -184,40 +185,32 @@ impl Model for Vae {
         info()
     }
 
-    fn config(&self) -> &Config {
-        &self.config
+    fn base(&self) -> &Base {
+        &self.base
     }
 
-    fn config_mut(&mut self) -> &mut Config {
-        &mut self.config
-    }
-
-    fn device(&self) -> &Device {
-        &self.device
+    fn base_mut(&mut self) -> &mut Base {
+        &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
-        let beta = hyper::get(&self.config, "beta");
-        let lr = hyper::get(&self.config, "lr");
+        let beta = hyper::get(&self.base.config, "beta");
+        let lr = hyper::get(&self.base.config, "lr");
         let x = batch.images;
-        let eps = Tensor::random([x.dims()[0], self.latent_size()], Distribution::Normal(0.0, 1.0), &self.device);
-        let (recon, kl) = neg_elbo_terms(&self.model, x, eps);
+        let eps = Tensor::random([x.dims()[0], self.latent_size()], Distribution::Normal(0.0, 1.0), &self.base.device);
+        let (recon, kl) = neg_elbo_terms(&self.model.net, x, eps);
         let (recon, kl) = (recon.mean(), kl.mean());
         let loss = recon.clone() + kl.clone().mul_scalar(beta);
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        self.model = self.optim.step(lr, self.model.clone(), grads);
+        self.model.step(lr, &loss);
         Ok(vec![recon.detach(), kl.detach()])
     }
 
     fn weights(&self) -> Pending {
-        weights::pending(&self.model)
+        self.model.pending()
     }
 
     fn load_record(&mut self, record: ModuleRecord) -> Result<()> {
-        self.model = weights::apply(self.model.clone(), record)?;
-        // Adam's moments belong to the old parameters.
-        self.optim = optimizer();
-        Ok(())
+        self.model.load(record)
     }
 }
 
@@ -245,9 +238,9 @@ impl Family for Vae {
     }
 
     /// Decodes the posterior mean: the model's best guess at the digit.
-    fn reconstruct(&self, x: Tensor<2>) -> Option<Tensor<2>> {
+    fn reconstruct(&self, x: Tensor<2>) -> Option<Result<Tensor<2>>> {
         let z = self.encode(x)?;
-        self.decode(z, None).ok()
+        Some(self.decode(z, None))
     }
 }
 

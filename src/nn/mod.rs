@@ -14,9 +14,7 @@ use burn::tensor::{Int, Tensor};
 /// subnormal float (slow on CPUs); the cap changes the loss by under e^-60 per pixel and
 /// keeps the gradient of the other two terms.
 pub fn bernoulli_nll(logits: Tensor<2>, x: Tensor<2>) -> Tensor<1> {
-    (logits.clone().clamp_min(0.0) - x * logits.clone() + logits.abs().clamp_max(60.0).neg().exp().add_scalar(1.0).log())
-        .sum_dim(1)
-        .flatten(0, 1)
+    (logits.clone().clamp_min(0.0) - x * logits.clone() + logits.abs().clamp_max(60.0).neg().exp().add_scalar(1.0).log()).sum_dim(1).flatten(0, 1)
 }
 
 /// log sum_j exp(t_ij) along `dim` of a 2-D tensor, kept as a size-1 dimension: the maximum is

@@ -7,13 +7,13 @@
 //! "busy" rather than panic.
 
 use super::{js_err, to_js};
-use crate::data::{Mnist, IMAGE_PIXELS};
+use crate::data::{IMAGE_PIXELS, Mnist};
 use crate::error::{Error, Result};
 use crate::eval::classifier::Classifier;
 use crate::eval::classify::accuracies;
 use crate::eval::likelihood::test_likelihood;
-use crate::eval::report::{evaluate, score_images, EvalOptions};
-use crate::families::{self, hyper, Family, Given, SampleOptions};
+use crate::eval::report::{EvalOptions, evaluate, score_images};
+use crate::families::{self, Family, Given, SampleOptions, hyper};
 use crate::latent;
 use crate::runtime::{read_f32, read_scalars};
 use crate::train::Trainer;
@@ -40,10 +40,7 @@ struct State {
 
 impl State {
     fn slot(&self, family: &str) -> Result<Slot> {
-        self.slots
-            .get(family)
-            .cloned()
-            .ok_or_else(|| Error::Family(format!("no '{family}' model is loaded: load weights or start training first")))
+        self.slots.get(family).cloned().ok_or_else(|| Error::Family(format!("no '{family}' model is loaded: load weights or start training first")))
     }
 
     fn data(&self) -> Result<Rc<Mnist>> {
@@ -76,10 +73,7 @@ async fn webgpu_device() -> std::result::Result<Device, JsError> {
     if let Some(d) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(d);
     }
-    let device = Device::wgpu_options()
-        .init_async()
-        .await
-        .map_err(|e| JsError::new(&format!("WebGPU failed to start: {e:?}")))?;
+    let device = Device::wgpu_options().init_async().await.map_err(|e| JsError::new(&format!("WebGPU failed to start: {e:?}")))?;
     WEBGPU.with(|w| *w.borrow_mut() = Some(device.clone()));
     Ok(device)
 }
@@ -100,13 +94,7 @@ where
 fn checked_indices(n: usize, indices: &[u32]) -> Result<Vec<usize>> {
     indices
         .iter()
-        .map(|&i| {
-            if (i as usize) < n {
-                Ok(i as usize)
-            } else {
-                Err(Error::Param(format!("test digit {i} does not exist (0..{})", n - 1)))
-            }
-        })
+        .map(|&i| if (i as usize) < n { Ok(i as usize) } else { Err(Error::Param(format!("test digit {i} does not exist (0..{})", n - 1))) })
         .collect()
 }
 
@@ -152,9 +140,13 @@ impl Lab {
         self.state.borrow().device.clone()
     }
 
-    fn install(&self, family: &str, model: Box<dyn Family>, seed: u32) -> Result<JsValue> {
+    /// `steps`: the training the weights have had already, so that a file exported after more
+    /// training in the page records the total.
+    fn install(&self, family: &str, model: Box<dyn Family>, seed: u32, steps: u64) -> Result<JsValue> {
         let config = shown_config(model.as_ref());
-        self.state.borrow_mut().slots.insert(family.to_string(), Rc::new(RefCell::new(Trainer::new(model, seed as u64))));
+        let mut trainer = Trainer::new(model, seed as u64);
+        trainer.step = steps;
+        self.state.borrow_mut().slots.insert(family.to_string(), Rc::new(RefCell::new(trainer)));
         to_js(&config).map_err(|_| Error::Backend("serialise".into()))
     }
 }
@@ -178,7 +170,13 @@ impl Lab {
     }
 
     /// Parses the four MNIST files (gzip or raw IDX); returns `{train, test}` counts.
-    pub fn set_data(&self, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> std::result::Result<JsValue, JsError> {
+    pub fn set_data(
+        &self,
+        train_images: &[u8],
+        train_labels: &[u8],
+        test_images: &[u8],
+        test_labels: &[u8],
+    ) -> std::result::Result<JsValue, JsError> {
         let mnist = Mnist::from_bytes([train_images, train_labels, test_images, test_labels]).map_err(js_err)?;
         let counts = serde_json::json!({"train": mnist.train.n, "test": mnist.test.n});
         self.state.borrow_mut().data = Some(Rc::new(mnist));
@@ -191,8 +189,8 @@ impl Lab {
 
     /// Replaces `family`'s model with the weights in `bytes`; returns the file's hyper-parameters.
     pub fn load_weights(&self, family: &str, bytes: Vec<u8>, seed: u32) -> std::result::Result<JsValue, JsError> {
-        let model = families::load(Some(family), bytes, &self.device()).map_err(js_err)?;
-        self.install(family, model, seed).map_err(js_err)
+        let (model, steps) = families::load_trained(Some(family), bytes, &self.device()).map_err(js_err)?;
+        self.install(family, model, seed, steps).map_err(js_err)
     }
 
     /// Replaces `family`'s model with a fresh one built from `params` (validated against the
@@ -202,7 +200,7 @@ impl Lab {
         let device = self.device();
         device.seed(seed as u64);
         let model = families::create(family, &params, &device).map_err(js_err)?;
-        self.install(family, model, seed).map_err(js_err)
+        self.install(family, model, seed, 0).map_err(js_err)
     }
 
     /// Changes hyper-parameters that do not change the network's shape (beta, learning rate,
@@ -294,7 +292,7 @@ impl Lab {
             let (x, _) = data.test.batch(&idx, &self.device());
             let slot = self.slot(&family)?;
             let t = read(&slot)?;
-            t.model.reconstruct(x).ok_or_else(|| Error::Family(format!("'{family}' has no encoder to reconstruct with")))
+            t.model.reconstruct(x).ok_or_else(|| Error::Family(format!("'{family}' has no encoder to reconstruct with")))?
         })();
         promise(async move { Ok(floats(read_f32(job?).await?)) })
     }
@@ -346,7 +344,7 @@ impl Lab {
         let export = (|| {
             let slot = self.slot(&family)?;
             let t = read(&slot)?;
-            Ok(weights::export(t.model.as_ref()))
+            Ok(weights::export(t.model.as_ref()).with_steps(t.step))
         })();
         promise(async move {
             let bytes = weights::encode(export?, Precision::F32).await?;
@@ -373,7 +371,16 @@ impl Lab {
     /// sampler `settings` (e.g. a diffusion sampler's steps and guidance; missing ones take
     /// their defaults). `progress(fraction, stage)` is called as it goes. Resolves to the same
     /// fields as `./build.sh eval --json`.
-    pub fn evaluate(&self, family: String, n: u32, seed: u32, memorisation: u32, likelihood: u32, settings: JsValue, progress: Option<js_sys::Function>) -> Promise {
+    pub fn evaluate(
+        &self,
+        family: String,
+        n: u32,
+        seed: u32,
+        memorisation: u32,
+        likelihood: u32,
+        settings: JsValue,
+        progress: Option<js_sys::Function>,
+    ) -> Promise {
         let parts = (|| {
             let slot = self.slot(&family)?;
             let given = given(settings, "sampler settings")?;
@@ -383,7 +390,14 @@ impl Lab {
         promise(async move {
             let (data, judge, slot, device, settings) = parts?;
             let t = read(&slot)?;
-            let options = EvalOptions { n: n as usize, seed: seed as u64, memorisation: memorisation as usize, likelihood: likelihood as usize, settings, mode: Default::default() };
+            let options = EvalOptions {
+                n: n as usize,
+                seed: seed as u64,
+                memorisation: memorisation as usize,
+                likelihood: likelihood as usize,
+                settings,
+                mode: Default::default(),
+            };
             let mut report = reporter(progress);
             let r = evaluate(t.model.as_ref(), &judge, &data, &options, &device, now_ms, &mut report).await?;
             to_js(&r).map_err(|_| Error::Backend("serialise".into()))
@@ -496,10 +510,13 @@ impl Lab {
                 let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &k.into(), v).map(|_| ()).map_err(|_| Error::Backend("set".into()));
                 set("t", &JsValue::from_f64(f.t as f64))?;
                 set("x", &floats(read_f32(f.x).await?))?;
-                set("x0", &match f.x0 {
-                    Some(x0) => floats(read_f32(x0).await?),
-                    None => JsValue::NULL,
-                })?;
+                set(
+                    "x0",
+                    &match f.x0 {
+                        Some(x0) => floats(read_f32(x0).await?),
+                        None => JsValue::NULL,
+                    },
+                )?;
                 list.push(&o);
             }
             let out = js_sys::Object::new();

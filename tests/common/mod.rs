@@ -8,9 +8,7 @@ use std::sync::OnceLock;
 
 /// `$MNIST_DIR`, else `../shared/data/mnist` beside the checkout.
 pub fn mnist_dir() -> PathBuf {
-    std::env::var_os("MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist"))
+    std::env::var_os("MNIST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist"))
 }
 
 pub fn mnist() -> &'static Mnist {

@@ -17,19 +17,22 @@
 //! weights file use an exponential moving average of the weights ([`crate::nn::ema`]), as
 //! Ho et al. do.
 
-use super::sampler::{self, Method, Step, METHODS};
-use super::schedule::{Schedule, KINDS, T};
+use super::sampler::{self, METHODS, Method, Step};
+use super::schedule::{KINDS, Kind, Schedule, T};
 use crate::data::IMAGE_PIXELS;
 use crate::error::Result;
 use crate::families::hyper::{self, Config, HyperParam};
-use crate::families::{Batch, Capabilities, Diffusion, Family, FamilyInfo, Frame, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses};
+use crate::families::{
+    Base, Batch, Capabilities, Diffusion, Family, FamilyInfo, Frame, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses,
+    Trained, Variant,
+};
 use crate::nn::ema;
-use crate::nn::unet::{UNet, NULL_LABEL};
-use crate::weights::{self, Pending};
-use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use crate::nn::unet::{NULL_LABEL, UNet};
+use crate::weights::Pending;
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::store::ModuleRecord;
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use serde_json::json;
 
 pub const REGISTRATION: Registration = Registration { info, create };
 
@@ -59,7 +62,14 @@ pub fn info() -> FamilyInfo {
             HyperParam::choice("sampler", "sampler", "DDIM (any number of steps, eta) or ancestral DDPM", METHODS, 0),
             HyperParam::int("steps", "steps", "denoising steps (1000 = every step of the chain)", 20.0, 1.0, T as f64),
             HyperParam::float("eta", "eta", "DDIM's noise: 0 deterministic, 1 like DDPM", 0.0, 0.0, 1.0),
-            HyperParam::float("guidance", "guidance", "classifier-free guidance scale w, used with a label (0: unconditional, 1: conditional)", 2.0, 0.0, 10.0),
+            HyperParam::float(
+                "guidance",
+                "guidance",
+                "classifier-free guidance scale w, used with a label (0: unconditional, 1: conditional)",
+                2.0,
+                0.0,
+                10.0,
+            ),
         ],
         capabilities: Capabilities {
             trainable: true,
@@ -73,6 +83,18 @@ pub fn info() -> FamilyInfo {
         },
         losses: vec![LossInfo { key: "mse", label: "noise prediction error |eps - eps_theta|^2 per pixel" }],
         train_steps: 5000,
+        // The speed/quality trade-off (DDIM 10, 50, 250 steps, ancestral DDPM with all 1000)
+        // unconditionally, and the effect of guidance on the conditional accuracy (w = 0, 1, 3).
+        variants: vec![
+            Variant::new(&[("sampler", json!("ddim")), ("steps", json!(10))], false, false),
+            Variant::new(&[("sampler", json!("ddim")), ("steps", json!(50))], false, true),
+            Variant::new(&[("sampler", json!("ddim")), ("steps", json!(250))], false, true),
+            Variant::new(&[("sampler", json!("ddpm")), ("steps", json!(1000))], false, true),
+            Variant::new(&[("guidance", json!(0))], true, false),
+            Variant::new(&[("guidance", json!(1))], true, false),
+            Variant::new(&[("guidance", json!(3))], true, false),
+        ],
+        built_on: &[],
     }
 }
 
@@ -86,17 +108,15 @@ fn create(config: &Config, device: &Device) -> Box<dyn Family> {
 
 pub struct Ddpm {
     /// The network that trains (on the autodiff device).
-    net: UNet,
+    net: Trained<UNet>,
     /// The moving average of its weights (inner device): what samples and what is saved.
     ema: UNet,
     /// Training steps taken since the model was made or loaded (for the average's warm-up).
     updates: u64,
-    optim: ModuleOptimizer,
     schedule: Schedule,
     /// alpha_bar_t on the device, `[T]`, for the training step's closed-form noising.
     alpha_bar: Tensor<1>,
-    config: Config,
-    device: Device,
+    base: Base,
 }
 
 /// Pixels in [0, 1] to the diffusion's [-1, 1], and back (clamped for display).
@@ -110,20 +130,12 @@ fn to_unit(x: Tensor<2>) -> Tensor<2> {
 
 impl Ddpm {
     pub fn new(config: &Config, device: &Device) -> Ddpm {
-        let device = device.clone().autodiff();
-        let schedule = Schedule::from_index(hyper::get(config, "schedule") as usize);
+        let base = Base::new(config, device);
+        let kind = hyper::choice(&info().hyper, config, "schedule");
+        let schedule = Schedule::new(Kind::named(kind).expect("KINDS lists Kind's names"));
         let ab: Vec<f32> = schedule.alpha_bar.iter().map(|&v| v as f32).collect();
-        let net = UNet::new(hyper::get(config, "channels") as usize, &device);
-        Ddpm {
-            ema: net.valid(),
-            net,
-            updates: 0,
-            optim: optimizer(),
-            alpha_bar: Tensor::from_data(TensorData::new(ab, [T]), &device),
-            schedule,
-            config: config.clone(),
-            device,
-        }
+        let net = Trained::new(UNet::new(hyper::get(config, "channels") as usize, &base.device), optimizer);
+        Ddpm { ema: net.inference(), net, updates: 0, alpha_bar: Tensor::from_data(TensorData::new(ab, [T]), &base.device), schedule, base }
     }
 
     pub fn schedule(&self) -> &Schedule {
@@ -162,13 +174,11 @@ impl Ddpm {
     /// Runs the chosen sampler; `each` sees every step.
     fn reverse(&self, options: &SampleOptions, each: &mut dyn FnMut(Step)) -> Tensor<2> {
         let info = info();
-        let device = self.device.clone().without_autodiff();
+        let device = self.base.inference_device();
         let net = &self.ema;
         let n = options.n;
-        let method = match options.setting(&info, "sampler") as usize {
-            1 => Method::Ddpm,
-            _ => Method::Ddim { eta: options.setting(&info, "eta") },
-        };
+        let sampler = hyper::choice(&info.sampling, &options.settings, "sampler");
+        let method = Method::named(sampler, options.setting(&info, "eta")).expect("METHODS lists the names Method knows");
         let steps = options.setting(&info, "steps") as usize;
         let w = options.setting(&info, "guidance");
         let labels = options.labels.as_deref();
@@ -179,7 +189,7 @@ impl Ddpm {
             crate::noise::normal_tensor(options.seed.wrapping_add(k.wrapping_mul(0x9e37_79b9)), [n, IMAGE_PIXELS], &device)
         };
         let eps = |x: Tensor<2>, t: usize| self.guided_eps(net, x, t, labels, w);
-        sampler::run(&self.schedule, method, steps, x_t, &eps, &mut noise, each)
+        sampler::run(&self.schedule, method, steps, Some((-1.0, 1.0)), x_t, &eps, &mut noise, each)
     }
 }
 
@@ -188,47 +198,41 @@ impl Model for Ddpm {
         info()
     }
 
-    fn config(&self) -> &Config {
-        &self.config
+    fn base(&self) -> &Base {
+        &self.base
     }
 
-    fn config_mut(&mut self) -> &mut Config {
-        &mut self.config
-    }
-
-    fn device(&self) -> &Device {
-        &self.device
+    fn base_mut(&mut self) -> &mut Base {
+        &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
-        let lr = hyper::get(&self.config, "lr");
-        let p_uncond = hyper::get(&self.config, "p_uncond");
+        let config = &self.base.config;
+        let (lr, p_uncond, decay) = (hyper::get(config, "lr"), hyper::get(config, "p_uncond"), hyper::get(config, "ema"));
+        let device = &self.base.device;
         let x0 = to_signed(batch.images);
         let b = x0.dims()[0];
-        let t = Tensor::<1>::random([b], Distribution::Uniform(0.0, T as f64), &self.device).floor().clamp(0.0, (T - 1) as f64).int();
-        let eps = Tensor::<2>::random([b, IMAGE_PIXELS], Distribution::Normal(0.0, 1.0), &self.device);
+        let t = Tensor::<1>::random([b], Distribution::Uniform(0.0, T as f64), device).floor().clamp(0.0, (T - 1) as f64).int();
+        let eps = Tensor::<2>::random([b, IMAGE_PIXELS], Distribution::Normal(0.0, 1.0), device);
+        let drop = Tensor::<1>::random([b], Distribution::Default, device).lower_elem(p_uncond);
         let x_t = self.noised(x0, t.clone(), eps.clone());
-        let drop = Tensor::<1>::random([b], Distribution::Default, &self.device).lower_elem(p_uncond);
         let y = batch.labels.mask_fill(drop, NULL_LABEL as i64);
-        let pred = self.net.forward(x_t, t.float(), y);
+        let pred = self.net.net.forward(x_t, t.float(), y);
         let loss = (pred - eps).square().mean();
-        let grads = GradientsParams::from_grads(loss.backward(), &self.net);
-        self.net = self.optim.step(lr, self.net.clone(), grads);
-        let decay = hyper::get(&self.config, "ema");
-        self.ema = ema::update(self.ema.clone(), &self.net.valid(), ema::warmed_decay(decay, self.updates));
+        self.net.step(lr, &loss);
+        self.ema = ema::update(self.ema.clone(), &self.net.inference(), ema::warmed_decay(decay, self.updates));
         self.updates += 1;
         Ok(vec![loss.detach()])
     }
 
     fn weights(&self) -> Pending {
-        weights::pending(&self.ema)
+        crate::weights::pending(&self.ema)
     }
 
     fn load_record(&mut self, record: ModuleRecord) -> Result<()> {
-        self.net = weights::apply(self.net.clone(), record)?;
-        self.ema = self.net.valid();
+        self.net.load(record)?;
+        self.ema = self.net.inference();
         self.updates = 0;
-        self.optim = optimizer();
         Ok(())
     }
 }
@@ -246,7 +250,7 @@ impl Family for Ddpm {
         let frames = frames.clamp(2, total + 1);
         // Which of the steps 1..=total to keep, evenly spread.
         let keep: Vec<usize> = (1..frames).map(|i| (i * total).div_ceil(frames - 1)).collect();
-        let device = self.device.clone().without_autodiff();
+        let device = self.base.inference_device();
         let start = crate::noise::normal_tensor(options.seed, [options.n, IMAGE_PIXELS], &device);
         let mut out = vec![Frame { t: T, x: to_unit(start), x0: None }];
         let mut i = 0;
@@ -270,7 +274,7 @@ impl Diffusion for Ddpm {
     }
 
     fn noise_images(&self, x0: Tensor<2>, t: usize, eps: Tensor<2>) -> Tensor<2> {
-        let device = self.device.clone().without_autodiff();
+        let device = self.base.inference_device();
         let ab = self.schedule.alpha_bar[t.min(T - 1)];
         let x0 = to_signed(x0.to_device(&device));
         to_unit(x0.mul_scalar(ab.sqrt()) + eps.to_device(&device).mul_scalar((1.0 - ab).sqrt()))

@@ -2,9 +2,11 @@
 //! that predicts the noise eps(x_t, t). Kept apart from the network, as in Hugging Face
 //! diffusers: one U-Net, several samplers.
 //!
+//! The state is any `[n, d]` tensor: pixels, or a latent code (latent diffusion).
+//!
 //! Both first estimate the clean image from the predicted noise (Ho et al. 2020, eq. 15),
 //!
-//!   x0 = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t),   clipped to [-1, 1],
+//!   x0 = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t),   clipped to [-1, 1] in pixel space,
 //!
 //! then step from t to the previous timestep t' of their grid (all T steps, or fewer).
 //!
@@ -31,7 +33,18 @@ pub enum Method {
     Ddim { eta: f64 },
 }
 
-/// The names of the samplers in settings, in index order.
+impl Method {
+    /// The sampler of that name in settings (DDIM with its `eta`); `None` for any other name.
+    pub fn named(name: &str, eta: f64) -> Option<Method> {
+        match name {
+            "ddim" => Some(Method::Ddim { eta }),
+            "ddpm" => Some(Method::Ddpm),
+            _ => None,
+        }
+    }
+}
+
+/// The names of the samplers in settings, each one [`Method::named`] knows.
 pub const METHODS: &[&str] = &["ddim", "ddpm"];
 
 /// One step of the reverse chain: the state it reached and its guess at the clean image.
@@ -47,11 +60,14 @@ pub struct Step {
 
 /// Runs the reverse chain from `x` (= x_T) over `steps` timesteps. `eps(x, t)` is the noise
 /// prediction; `noise()` draws fresh standard normal noise shaped like x (called only where
-/// the step is random); `each(step)` sees every step. Returns x_0 in [-1, 1].
+/// the step is random); `each(step)` sees every step. `clip` bounds the predicted x0 where the
+/// data is bounded (pixels in [-1, 1]); a latent space passes `None`. Returns x_0.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     schedule: &Schedule,
     method: Method,
     steps: usize,
+    clip: Option<(f32, f32)>,
     mut x: Tensor<2>,
     eps: &dyn Fn(Tensor<2>, usize) -> Tensor<2>,
     noise: &mut dyn FnMut() -> Tensor<2>,
@@ -62,8 +78,12 @@ pub fn run(
         let ab = schedule.alpha_bar[t];
         let ab_prev = schedule.alpha_bar_prev(ts.get(i + 1).copied());
         let e = eps(x.clone(), t);
-        let x0 = (x.clone() - e.mul_scalar((1.0 - ab).sqrt())).div_scalar(ab.sqrt()).clamp(-1.0, 1.0);
-        // The noise consistent with the clipped x0.
+        let x0 = (x.clone() - e.mul_scalar((1.0 - ab).sqrt())).div_scalar(ab.sqrt());
+        let x0 = match clip {
+            Some((lo, hi)) => x0.clamp(lo, hi),
+            None => x0,
+        };
+        // The noise consistent with the (clipped) x0.
         let e = (x.clone() - x0.clone().mul_scalar(ab.sqrt())).div_scalar((1.0 - ab).sqrt());
         let next = match method {
             Method::Ddim { eta } => {
@@ -76,7 +96,8 @@ pub fn run(
             }
             Method::Ddpm => {
                 let beta = 1.0 - ab / ab_prev;
-                let mean = x0.clone().mul_scalar(ab_prev.sqrt() * beta / (1.0 - ab)) + x.clone().mul_scalar((1.0 - beta).sqrt() * (1.0 - ab_prev) / (1.0 - ab));
+                let mean = x0.clone().mul_scalar(ab_prev.sqrt() * beta / (1.0 - ab))
+                    + x.clone().mul_scalar((1.0 - beta).sqrt() * (1.0 - ab_prev) / (1.0 - ab));
                 let var = beta * (1.0 - ab_prev) / (1.0 - ab);
                 if var > 0.0 { mean + noise().mul_scalar(var.sqrt()) } else { mean }
             }

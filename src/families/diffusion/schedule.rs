@@ -20,8 +20,25 @@ pub enum Kind {
     Cosine,
 }
 
-/// The names `Kind`s take in hyper-parameters, in index order.
-pub const KINDS: &[&str] = &["linear", "cosine"];
+impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::Linear, Kind::Cosine];
+
+    /// Its name in hyper-parameters and weights files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Linear => "linear",
+            Kind::Cosine => "cosine",
+        }
+    }
+
+    /// The kind of that name; `None` for any other name.
+    pub fn named(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// The names `Kind`s take in hyper-parameters, from [`Kind::name`].
+pub const KINDS: &[&str] = &[Kind::Linear.name(), Kind::Cosine.name()];
 
 #[derive(Debug, Clone)]
 pub struct Schedule {
@@ -51,10 +68,6 @@ impl Schedule {
             alpha_bar.push(prod);
         }
         Schedule { kind, betas, alpha_bar }
-    }
-
-    pub fn from_index(i: usize) -> Schedule {
-        Schedule::new(if i == 1 { Kind::Cosine } else { Kind::Linear })
     }
 
     /// alpha_bar before step `t` (1 before the first step).
