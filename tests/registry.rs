@@ -1,3 +1,4 @@
+#![cfg(not(target_family = "wasm"))]
 //! The registry's declarations against what each family really does: every capability a
 //! family declares (which the page, the CLI and the evaluation read instead of asking the
 //! family) must be one its methods offer, and every one they offer must be declared.
