@@ -15,6 +15,8 @@ pub enum Error {
     Family(String),
     /// The compute backend failed (device lost, read-back failed).
     Backend(String),
+    /// The caller cancelled a long computation.
+    Cancelled(String),
 }
 
 impl fmt::Display for Error {
@@ -25,6 +27,7 @@ impl fmt::Display for Error {
             Error::Param(m) => write!(f, "invalid parameter: {m}"),
             Error::Family(m) => write!(f, "{m}"),
             Error::Backend(m) => write!(f, "backend error: {m}"),
+            Error::Cancelled(m) => write!(f, "{m}"),
         }
     }
 }

@@ -77,7 +77,7 @@ fn num(v: &JsValue, path: &[&str]) -> f64 {
 }
 
 fn sample(lab: &Lab, family: &str, n: u32, seed: u32) -> js_sys::Promise {
-    lab.sample(family.into(), n, seed, None, JsValue::UNDEFINED)
+    lab.sample(family.into(), n, seed, None, JsValue::UNDEFINED, None, None)
 }
 
 /// Every family, small: a few training steps with finite losses, then samples in [0, 1],
@@ -113,7 +113,10 @@ async fn vae_views(backend: &str) {
     // Bad input is an error, not a panic.
     assert!(JsFuture::from(sample(&lab, "vae", 0, 1)).await.is_err());
     assert!(JsFuture::from(sample(&lab, "nope", 4, 1)).await.is_err());
-    assert!(JsFuture::from(lab.sample("vae".into(), 2, 1, Some(vec![3, 3]), JsValue::UNDEFINED)).await.is_err(), "the VAE takes no label");
+    assert!(
+        JsFuture::from(lab.sample("vae".into(), 2, 1, Some(vec![3, 3]), JsValue::UNDEFINED, None, None)).await.is_err(),
+        "the VAE takes no label"
+    );
     assert!(lab.load_weights("vae", vec![1, 2, 3], 0).is_err());
 }
 
@@ -144,7 +147,7 @@ async fn diffusion_steps(backend: &str) {
     lab.init_family("ddpm", nums(&[("channels", 8.0), ("batch", 8.0)]), 1).unwrap();
     ok(lab.train("ddpm".into(), 1)).await;
     let settings = object(&[("steps", JsValue::from_f64(4.0)), ("sampler", JsValue::from_str("ddim")), ("guidance", JsValue::from_f64(3.0))]);
-    let r = ok(lab.trajectory("ddpm".into(), 2, 3, Some(vec![1, 7]), settings, 5)).await;
+    let r = ok(lab.trajectory("ddpm".into(), 2, 3, Some(vec![1, 7]), settings, 5, None, None)).await;
     let frames = js_sys::Array::from(&get(&r, &["frames"]));
     assert_eq!(frames.length(), 5);
     let last = frames.get(4);
@@ -155,7 +158,7 @@ async fn diffusion_steps(backend: &str) {
     assert_eq!(ab.length(), 1000);
     assert_eq!(floats(lab.forward_process("ddpm".into(), 0, vec![0, 500, 999], 1)).await.len(), 3 * 784);
     let bad = object(&[("eta", JsValue::from_f64(7.0))]);
-    assert!(JsFuture::from(lab.sample("ddpm".into(), 2, 1, None, bad)).await.is_err(), "eta out of range is an error");
+    assert!(JsFuture::from(lab.sample("ddpm".into(), 2, 1, None, bad, None, None)).await.is_err(), "eta out of range is an error");
 }
 
 async fn gan_latent(backend: &str) {
@@ -165,8 +168,8 @@ async fn gan_latent(backend: &str) {
     assert_eq!(codes.len(), 16);
     let px = floats(lab.decode("cgan".into(), codes, Some(vec![0, 9]))).await;
     assert_eq!(px.len(), 2 * 784);
-    let a = floats(lab.sample("cgan".into(), 2, 4, Some(vec![3, 3]), JsValue::UNDEFINED)).await;
-    let b = floats(lab.sample("cgan".into(), 2, 4, Some(vec![8, 8]), JsValue::UNDEFINED)).await;
+    let a = floats(lab.sample("cgan".into(), 2, 4, Some(vec![3, 3]), JsValue::UNDEFINED, None, None)).await;
+    let b = floats(lab.sample("cgan".into(), 2, 4, Some(vec![8, 8]), JsValue::UNDEFINED, None, None)).await;
     assert_ne!(a, b, "{backend}: the label changes the digits");
 }
 

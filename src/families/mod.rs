@@ -21,6 +21,9 @@
 //! family's own code is its maths: the loss of [`Model::train_step`] (which gets the step
 //! number in [`Batch::step`]), how it samples, its optional capabilities.
 //!
+//! Samplers of many dependent steps hand out a [`Chain`] ([`Family::chain`]): one mechanism
+//! for progress, cancelling and step-by-step views, whoever drives it (see [`chain`]).
+//!
 //! Declarations the rest of the program reads instead of knowing families: [`FamilyInfo`]'s
 //! hyper-parameters and sampler settings (choices by name, see [`hyper::choice`]), its
 //! capabilities (kept in step with the optional methods by `tests/registry.rs`), its
@@ -31,6 +34,7 @@
 //! Methods return lazy tensors, never host values: the caller reads them back with
 //! [`crate::runtime`], which is async so the same code runs on WebGPU in the browser.
 
+pub mod chain;
 pub mod diffusion;
 pub mod gan;
 pub mod hyper;
@@ -44,6 +48,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Device, Int, Tensor};
 use serde::Serialize;
 
+pub use chain::Chain;
 pub use hyper::{Config, Given, HyperParam, ParamKind};
 pub use trained::{Base, Trained};
 
@@ -286,9 +291,16 @@ pub trait Model {
 pub trait Family: Model {
     /// `n` images as `[n, 784]` in [0, 1].
     fn sample(&self, options: &SampleOptions) -> Result<Tensor<2>>;
-    /// Up to `frames` states of the sampler, first to last, the last being the samples.
-    fn trajectory(&self, _options: &SampleOptions, _frames: usize) -> Option<Result<Vec<Frame>>> {
+    /// A step-by-step sampler's chain, for samplers of many dependent steps (`None` for
+    /// one-shot samplers): the page drives it to report progress and cancel, and
+    /// [`Family::trajectory`] to show its states. Its result equals [`Family::sample`]'s.
+    fn chain(&self, _options: &SampleOptions) -> Option<Result<Box<dyn Chain>>> {
         None
+    }
+    /// Up to `frames` states of the sampler, first to last, the last being the samples (from
+    /// [`Family::chain`], so a family with a chain has it for free).
+    fn trajectory(&self, options: &SampleOptions, frames: usize) -> Option<Result<Vec<Frame>>> {
+        self.chain(options).map(|chain| chain::trajectory(chain?, frames))
     }
     /// log p(x) in nats per image, or a lower bound on it, for images prepared per
     /// [`PixelModel`]. A bound may tighten with `samples` importance samples (1 gives the

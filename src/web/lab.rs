@@ -13,6 +13,7 @@ use crate::eval::classifier::Classifier;
 use crate::eval::classify::accuracies;
 use crate::eval::likelihood::test_likelihood;
 use crate::eval::report::{EvalOptions, evaluate, score_images};
+use crate::families::chain::{Chain, Frames};
 use crate::families::{self, Family, Given, SampleOptions, hyper};
 use crate::latent;
 use crate::runtime::{read_f32, read_scalars};
@@ -21,7 +22,7 @@ use crate::weights::{self, Precision};
 use burn::tensor::Device;
 use js_sys::{Float32Array, Promise, Uint8Array};
 use std::cell::{Ref, RefCell, RefMut};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -36,6 +37,8 @@ struct State {
     slots: HashMap<String, Slot>,
     /// The evaluation's classifier, once loaded.
     judge: Option<Rc<Classifier>>,
+    /// Jobs the page asked to cancel ([`Lab::cancel`]); a chain checks between its steps.
+    cancelled: HashSet<u32>,
 }
 
 impl State {
@@ -123,6 +126,53 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// Lets the worker's event loop run (a cancel message, say) before the caller carries on.
+async fn yield_now() {
+    let tick = Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        match set_timeout {
+            Some(f) => drop(f.call2(&global, &resolve, &JsValue::from(0))),
+            None => drop(resolve.call0(&JsValue::NULL)),
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
+}
+
+/// How long a chain computes before it yields to the event loop and reports progress.
+const SLICE_MS: f64 = 40.0;
+
+/// Drives a sampler's chain in the page: steps, with a yield to the event loop and a progress
+/// report (`progress(fraction)`) every [`SLICE_MS`], so the tab never freezes; stops with an
+/// error when job `job` was cancelled meanwhile. `each` sees the chain after every step.
+async fn drive(
+    state: Rc<RefCell<State>>,
+    job: Option<u32>,
+    mut chain: Box<dyn Chain>,
+    progress: Option<js_sys::Function>,
+    mut each: impl FnMut(&dyn Chain),
+) -> Result<Box<dyn Chain>> {
+    let cancelled = |state: &Rc<RefCell<State>>| job.is_some_and(|j| state.borrow_mut().cancelled.remove(&j));
+    let mut slice = now_ms();
+    while !chain.is_finished() {
+        chain.step()?;
+        each(chain.as_ref());
+        if now_ms() - slice > SLICE_MS {
+            if let Some(f) = &progress {
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_f64(chain.done() as f64 / chain.steps() as f64));
+            }
+            yield_now().await;
+            if cancelled(&state) {
+                return Err(Error::Cancelled(format!("cancelled after {} of {} steps", chain.done(), chain.steps())));
+            }
+            slice = now_ms();
+        }
+    }
+    // A cancel that came too late to stop anything must not stop a later job of the same id.
+    cancelled(&state);
+    Ok(chain)
+}
+
 fn shown_config(f: &dyn Family) -> Given {
     hyper::show(&f.info().hyper, f.config())
 }
@@ -161,7 +211,9 @@ impl Lab {
             "webgpu" => (webgpu_device().await?, "webgpu"),
             other => return Err(JsError::new(&format!("unknown backend '{other}' (use 'webgpu' or 'cpu')"))),
         };
-        Ok(Lab { state: Rc::new(RefCell::new(State { device, backend: name, data: None, slots: HashMap::new(), judge: None })) })
+        Ok(Lab {
+            state: Rc::new(RefCell::new(State { device, backend: name, data: None, slots: HashMap::new(), judge: None, cancelled: HashSet::new() })),
+        })
     }
 
     #[wasm_bindgen(getter)]
@@ -226,15 +278,43 @@ impl Lab {
 
     /// `n` samples from `family` as a Float32Array of n*784 values in [0, 1]; `labels` (one
     /// per sample, conditional families only) and the family's sampler `settings` are optional.
-    pub fn sample(&self, family: String, n: u32, seed: u32, labels: Option<Vec<u8>>, settings: JsValue) -> Promise {
-        let job = (|| {
+    /// `n` samples, n*784 floats. A step-by-step sampler reports `progress(fraction)` as it
+    /// goes and stops, rejecting, when [`Lab::cancel`] is called with its `job` id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sample(
+        &self,
+        family: String,
+        n: u32,
+        seed: u32,
+        labels: Option<Vec<u8>>,
+        settings: JsValue,
+        progress: Option<js_sys::Function>,
+        job: Option<u32>,
+    ) -> Promise {
+        let start = (|| {
             let settings = given(settings, "sampler settings")?;
             let slot = self.slot(&family)?;
             let t = read(&slot)?;
             let options = SampleOptions::checked(&t.model.info(), n as usize, seed as u64, labels, &settings)?;
-            t.model.sample(&options)
+            Ok(match t.model.chain(&options) {
+                Some(chain) => Err(chain?),
+                None => Ok(t.model.sample(&options)?),
+            })
         })();
-        promise(async move { Ok(floats(read_f32(job?).await?)) })
+        let state = self.state.clone();
+        promise(async move {
+            let x = match start? {
+                Ok(x) => x,
+                Err(chain) => drive(state, job, chain, progress, |_| {}).await?.finish()?,
+            };
+            Ok(floats(read_f32(x).await?))
+        })
+    }
+
+    /// Stops the step-by-step sampling of job `job` (a `sample` or `trajectory` call) at its
+    /// next yield; that call then rejects with "cancelled".
+    pub fn cancel(&self, job: u32) {
+        self.state.borrow_mut().cancelled.insert(job);
     }
 
     /// Runs `steps` training steps and reads back the last step's losses:
@@ -491,9 +571,20 @@ impl Lab {
     /// The sampler's stored states, first (pure noise) to last (the samples): `{frames: [{t,
     /// x: Float32Array, x0: Float32Array | null}], ms}` with n*784 values per image set;
     /// `ms` is the wall-clock time of the whole run. Same options as `sample`.
-    pub fn trajectory(&self, family: String, n: u32, seed: u32, labels: Option<Vec<u8>>, settings: JsValue, frames: u32) -> Promise {
+    #[allow(clippy::too_many_arguments)]
+    pub fn trajectory(
+        &self,
+        family: String,
+        n: u32,
+        seed: u32,
+        labels: Option<Vec<u8>>,
+        settings: JsValue,
+        frames: u32,
+        progress: Option<js_sys::Function>,
+        job: Option<u32>,
+    ) -> Promise {
         let start = now_ms();
-        let job = (|| {
+        let chain = (|| {
             let settings = given(settings, "sampler settings")?;
             let slot = self.slot(&family)?;
             let t = read(&slot)?;
@@ -501,11 +592,18 @@ impl Lab {
             if !(2..=1001).contains(&frames) {
                 return Err(Error::Param(format!("frames = {frames} is out of range [2, 1001]")));
             }
-            t.model.trajectory(&options, frames as usize).ok_or_else(|| Error::Family(format!("'{family}' has no step-by-step sampler")))?
+            t.model.chain(&options).ok_or_else(|| Error::Family(format!("'{family}' has no step-by-step sampler")))?
         })();
+        let state = self.state.clone();
+        let job = async move {
+            let chain = chain?;
+            let mut kept = Frames::new(chain.as_ref(), frames as usize);
+            drive(state, job, chain, progress, |c| kept.after_step(c)).await?;
+            Ok::<_, Error>(kept.into_frames())
+        };
         promise(async move {
             let list = js_sys::Array::new();
-            for f in job? {
+            for f in job.await? {
                 let o = js_sys::Object::new();
                 let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &k.into(), v).map(|_| ()).map_err(|_| Error::Backend("set".into()));
                 set("t", &JsValue::from_f64(f.t as f64))?;

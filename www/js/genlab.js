@@ -112,6 +112,15 @@ function optionsArg(v, what, example) {
   return v;
 }
 
+/** A long call's `onProgress` and `signal` options, checked. */
+function progressArgs(onProgress, signal) {
+  if (onProgress != null && typeof onProgress !== 'function') throw paramError(`onProgress must be a function, got ${describe(onProgress)}`);
+  if (signal != null && (typeof signal !== 'object' || typeof signal.addEventListener !== 'function' || !('aborted' in signal))) {
+    throw paramError(`signal must be an AbortSignal (new AbortController().signal), got ${describe(signal)}`);
+  }
+  return [onProgress ?? null, signal ?? null];
+}
+
 function checkNumber(name, v) {
   if (typeof v !== 'number') throw paramError(`${name} must be a number, got ${describe(v)}`);
   return v;
@@ -458,16 +467,20 @@ export class GenLab extends Emitter {
     return info;
   }
 
-  _post(worker, op, args = {}, transfer = [], onProgress = null) {
+  _post(worker, op, args = {}, transfer = [], onProgress = null, signal = null) {
     return new Promise((resolve, reject) => {
       const id = this._nextId++;
       this._pending.set(id, { resolve, reject, op, onProgress });
       worker.postMessage({ id, op, args }, transfer);
+      // Cancelling asks the worker to stop call `id` between two steps of its sampler; the call
+      // then rejects with "cancelled ..." (a one-shot sampler finishes first: it is quick).
+      signal?.addEventListener('abort', () => this._pending.has(id) && this._post(worker, 'cancel', { job: id }).catch(() => {}), { once: true });
     });
   }
 
   /** Sends an op to the worker (after any restart under way). */
-  async _call(op, args = {}, transfer = [], onProgress = null) {
+  async _call(op, args = {}, transfer = [], onProgress = null, signal = null) {
+    if (signal?.aborted) throw Object.assign(new Error(`cancelled before it started`), { cancelled: true });
     if (this._closed) throw closedError();
     try {
       await this._ready;
@@ -477,7 +490,7 @@ export class GenLab extends Emitter {
       throw e;
     }
     if (this._closed) throw closedError('the call was still waiting for the worker');
-    return this._post(this._worker, op, args, transfer, onProgress);
+    return this._post(this._worker, op, args, transfer, onProgress, signal);
   }
 
   _rejectAll(err) {
@@ -510,7 +523,7 @@ export class GenLab extends Emitter {
     if (!p) return;
     this._pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.result);
-    else p.reject(new Error(msg.error));
+    else p.reject(Object.assign(new Error(msg.error), /^cancelled\b/.test(msg.error) ? { cancelled: true } : {}));
   }
 
   /** The worker is dead (device lost, panic): restart on the CPU and restore the models. */
@@ -625,19 +638,25 @@ export class GenLab extends Emitter {
    * `family(name).sampling` with its default and range (e.g. `steps`, `eta`, `guidance`).
    *
    * @param {string} family
-   * @param {{n?: number, seed?: number, label?: number, labels?: number[]} & Object<string, number|string>} [options]
+   * A step-by-step sampler (a family with `capabilities.trajectory`) reports
+   * `onProgress({fraction})` as it goes, and stops when `signal` (an AbortSignal) aborts: the
+   * call then rejects with an Error whose `cancelled` is true ("cancelled after k of N steps").
+   *
+   * @param {string} family
+   * @param {{n?: number, seed?: number, label?: number, labels?: number[], onProgress?: (p: {fraction: number}) => void, signal?: AbortSignal} & Object<string, number|string>} [options]
    *   n in 1..1024, seed a whole number >= 0
    * @returns {Promise<Images & {labels?: Uint8Array}>}
    */
   async sample(family, options) {
     const info = this._info(family);
-    let { n = 16, seed = 0, label, labels, ...settings } = optionsArg(options, 'lab.sample', '{n: 16, seed: 1}');
+    let { n = 16, seed = 0, label, labels, onProgress, signal, ...settings } = optionsArg(options, 'lab.sample', '{n: 16, seed: 1}');
     checkInt('n', n, 1, MAX_SAMPLES);
     checkInt('seed', seed, 0, MAX_SEED);
     labels = this._labels(info, n, label, labels);
     this._checkSettings(info, settings);
+    const progress = progressArgs(onProgress, signal);
     this._touch(family);
-    const pixels = await this._call('sample', { family, n, seed, labels, settings });
+    const pixels = await this._call('sample', { family, n, seed, labels, settings }, [], ...progress);
     const out = { width: WIDTH, height: HEIGHT, n, pixels };
     if (labels) out.labels = labels;
     return out;
@@ -801,22 +820,24 @@ export class GenLab extends Emitter {
    * returns up to `frames` stored states, from the pure noise to the samples: each frame's
    * timestep `t` (T for noise, 0 for the result), the state `x` and the model's prediction of
    * the final image `x0` (null for the first frame), n * 784 values in [0, 1] each; `ms` is
-   * the sampler's wall-clock time. Options as for {@link GenLab#sample}.
+   * the sampler's wall-clock time. Options as for {@link GenLab#sample}, `onProgress` and
+   * `signal` included.
    * @param {string} family
    * @param {{n?: number, seed?: number, label?: number, labels?: number[], frames?: number} & Object<string, number|string>} [options]
    * @returns {Promise<{width: number, height: number, n: number, ms: number, frames: {t: number, x: Float32Array, x0: Float32Array|null}[]}>}
    */
   async trajectory(family, options) {
     const info = this._info(family);
-    let { n = 8, seed = 0, label, labels, frames = 50, ...settings } = optionsArg(options, 'lab.trajectory', '{n: 8, seed: 0, frames: 50}');
+    let { n = 8, seed = 0, label, labels, frames = 50, onProgress, signal, ...settings } = optionsArg(options, 'lab.trajectory', '{n: 8, seed: 0, frames: 50}');
     if (!info.capabilities.trajectory) throw new Error(`'${family}' has no step-by-step sampler`);
     checkInt('n', n, 1, 64);
     checkInt('seed', seed, 0, MAX_SEED);
     checkInt('frames', frames, 2, 1001);
     labels = this._labels(info, n, label, labels);
     this._checkSettings(info, settings);
+    const progress = progressArgs(onProgress, signal);
     this._touch(family);
-    const r = await this._call('trajectory', { family, n, seed, labels, settings, frames });
+    const r = await this._call('trajectory', { family, n, seed, labels, settings, frames }, [], ...progress);
     return { width: WIDTH, height: HEIGHT, n, ms: r.ms, frames: r.frames };
   }
 

@@ -5,12 +5,13 @@
 //   main -> worker  {id, op, args}
 //   worker -> main  {id, ok: true, result} | {id, ok: false, error: message}
 //   events          {event: 'progress' | 'train-state' | 'snapshot' | 'fatal' | 'device-lost', ...}
-//                   {event: 'call-progress', id, fraction, stage}: progress of call `id` (evaluate)
+//                   {event: 'call-progress', id, fraction, stage}: progress of call `id` (evaluate,
+//                   and step-by-step sample and trajectory calls; {op: 'cancel', args: {job: id}} stops those)
 //
 // The Rust `Lab` keeps its state in a RefCell: two calls must never overlap. Every op that
 // touches it goes through one promise chain (`serial`). Training runs a few steps per link of
 // that chain and yields to the event loop in between, so other calls (sampling, pause, stop)
-// get their turn. Control ops (trainPause/Resume/Stop, debugLoseDevice) do not touch the Lab
+// get their turn. Control ops (cancel, trainPause/Resume/Stop, debugLoseDevice) do not touch the Lab
 // and are answered at once.
 
 let wasm = null; // the module namespace of pkg/genlab.js
@@ -378,7 +379,8 @@ const ops = {
   loadWeights: ({ family, bytes }) => (notTraining(family, 'loading weights'), serial(() => requireLab().load_weights(family, bytes, 0))),
   ensureData: () => serial(() => ensureData()),
   config: ({ family }) => serial(async () => (await ensureModel(family), lab.config(family))),
-  sample: ({ family, n = 16, seed = 0, labels, settings }) => serial(async () => (await ensureModel(family), lab.sample(family, n, seed, labels, settings))),
+  sample: ({ family, n = 16, seed = 0, labels, settings }, id) =>
+    serial(async () => (await ensureModel(family), lab.sample(family, n, seed, labels, settings, callProgress(id), id))),
   testDigits: ({ indices }) => serial(async () => (await ensureData(), lab.test_digits(Uint32Array.from(indices)))),
   reconstruct: ({ family, indices }) =>
     serial(async () => {
@@ -400,10 +402,10 @@ const ops = {
       return lab.evaluate(family, n, seed, memorisation, likelihood, settings, callProgress(id));
     }),
   accuracy: ({ family, n = 10000 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.accuracy(family, n))),
-  trajectory: ({ family, n = 8, seed = 0, labels, settings, frames = 50 }) =>
+  trajectory: ({ family, n = 8, seed = 0, labels, settings, frames = 50 }, id) =>
     serial(async () => {
       await ensureModel(family);
-      const r = await lab.trajectory(family, n, seed, labels, settings, frames);
+      const r = await lab.trajectory(family, n, seed, labels, settings, frames, callProgress(id), id);
       return { frames: r.frames, ms: r.ms };
     }),
   schedule: ({ family }) => serial(async () => (await ensureModel(family), lab.schedule(family))),
@@ -417,6 +419,12 @@ const ops = {
   setParams: ({ family, params }) => (notTraining(family, 'changing its hyper-parameters'), serial(async () => (await ensureModel(family), lab.set_params(family, params)))),
   hasModel: ({ family }) => serial(() => requireLab().has_model(family)),
   trainStart: (a) => trainStart(a),
+  // Control op, answered at once (not queued behind the call it stops): a step-by-step sampler
+  // checks the flag between its steps, when it yields (src/web/lab.rs `drive`).
+  cancel: ({ job }) => {
+    if (lab) lab.cancel(job);
+    return true;
+  },
   trainPause: ({ family }) => control(family, 'pause'),
   trainResume: ({ family }) => control(family, 'resume'),
   trainStop: ({ family }) => control(family, 'stop'),

@@ -17,10 +17,11 @@
 //! weights file use an exponential moving average of the weights ([`crate::nn::ema`]), as
 //! Ho et al. do.
 
-use super::sampler::{self, METHODS, Method, Step};
+use super::sampler::{METHODS, Method, Reverse, Step};
 use super::schedule::{KINDS, Kind, Schedule, T};
 use crate::data::IMAGE_PIXELS;
 use crate::error::Result;
+use crate::families::chain::{self, Chain};
 use crate::families::hyper::{self, Config, HyperParam};
 use crate::families::{
     Base, Batch, Capabilities, Diffusion, Family, FamilyInfo, Frame, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses,
@@ -150,46 +151,101 @@ impl Ddpm {
         x0 * ab.clone().sqrt() + eps * ab.neg().add_scalar(1.0).sqrt()
     }
 
-    /// The guided noise prediction at step `t` for `x` (`[n, 784]` in [-1, 1]) with the
-    /// inference network: unconditional without labels, else eps_u + w (eps_c - eps_u).
+    /// The guided noise prediction at step `t` for `x` (`[n, 784]` in [-1, 1]) with `net`
+    /// (see [`guided_eps`]).
     pub fn guided_eps(&self, net: &UNet, x: Tensor<2>, t: usize, labels: Option<&[u8]>, w: f64) -> Tensor<2> {
-        let device = x.device();
-        let n = x.dims()[0];
-        let time = |m: usize| Tensor::<1>::full([m], t as f32, &device);
-        let ids = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), &device);
-        match labels {
-            None => net.forward(x, time(n), ids(vec![NULL_LABEL as i64; n])),
-            Some(labels) => {
-                // Conditional and unconditional in one batch of 2n.
-                let mut y: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
-                y.extend(std::iter::repeat_n(NULL_LABEL as i64, n));
-                let both = net.forward(Tensor::cat(vec![x.clone(), x], 0), time(2 * n), ids(y));
-                let cond = both.clone().slice([0..n, 0..IMAGE_PIXELS]);
-                let uncond = both.slice([n..2 * n, 0..IMAGE_PIXELS]);
-                uncond.clone() + (cond - uncond).mul_scalar(w)
-            }
-        }
+        guided_eps(net, x, t, labels, w)
     }
 
-    /// Runs the chosen sampler; `each` sees every step.
-    fn reverse(&self, options: &SampleOptions, each: &mut dyn FnMut(Step)) -> Tensor<2> {
+    /// The reverse chain for `options`, owning what it needs (the averaged network is shared,
+    /// not copied), so the page can drive it across awaits.
+    fn reverse(&self, options: &SampleOptions) -> DdpmChain {
         let info = info();
         let device = self.base.inference_device();
-        let net = &self.ema;
-        let n = options.n;
         let sampler = hyper::choice(&info.sampling, &options.settings, "sampler");
         let method = Method::named(sampler, options.setting(&info, "eta")).expect("METHODS lists the names Method knows");
         let steps = options.setting(&info, "steps") as usize;
-        let w = options.setting(&info, "guidance");
-        let labels = options.labels.as_deref();
-        let x_t = crate::noise::normal_tensor(options.seed, [n, IMAGE_PIXELS], &device);
-        let mut k = 0u64;
+        let x_t = crate::noise::normal_tensor(options.seed, [options.n, IMAGE_PIXELS], &device);
+        DdpmChain {
+            reverse: Reverse::new(&self.schedule, method, steps, Some((-1.0, 1.0)), x_t),
+            net: self.ema.clone(),
+            schedule: self.schedule.clone(),
+            labels: options.labels.clone(),
+            w: options.setting(&info, "guidance"),
+            seed: options.seed,
+            draws: 0,
+            last: None,
+            device,
+        }
+    }
+}
+
+/// eps_theta(x_t, t) with classifier-free guidance: unconditional without labels, else
+/// eps_u + w (eps_c - eps_u), both from one batch of 2n.
+pub fn guided_eps(net: &UNet, x: Tensor<2>, t: usize, labels: Option<&[u8]>, w: f64) -> Tensor<2> {
+    let device = x.device();
+    let [n, d] = x.dims();
+    let time = |m: usize| Tensor::<1>::full([m], t as f32, &device);
+    let ids = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), &device);
+    match labels {
+        None => net.forward(x, time(n), ids(vec![NULL_LABEL as i64; n])),
+        Some(labels) => {
+            let mut y: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+            y.extend(std::iter::repeat_n(NULL_LABEL as i64, n));
+            let both = net.forward(Tensor::cat(vec![x.clone(), x], 0), time(2 * n), ids(y));
+            let cond = both.clone().slice([0..n, 0..d]);
+            let uncond = both.slice([n..2 * n, 0..d]);
+            uncond.clone() + (cond - uncond).mul_scalar(w)
+        }
+    }
+}
+
+/// The DDPM's reverse chain between steps: the sampler's state and what each step needs.
+struct DdpmChain {
+    reverse: Reverse,
+    net: UNet,
+    schedule: Schedule,
+    labels: Option<Vec<u8>>,
+    w: f64,
+    seed: u64,
+    /// Noise draws so far: draw k is seeded from (seed, k), the same on every backend.
+    draws: u64,
+    /// The last step taken (for frames).
+    last: Option<Step>,
+    device: Device,
+}
+
+impl Chain for DdpmChain {
+    fn steps(&self) -> usize {
+        self.reverse.steps()
+    }
+
+    fn done(&self) -> usize {
+        self.reverse.done()
+    }
+
+    fn step(&mut self) -> Result<()> {
+        let DdpmChain { reverse, net, schedule, labels, w, seed, draws, last, device } = self;
+        let n = reverse.x().dims()[0];
+        let eps = |x: Tensor<2>, t: usize| guided_eps(net, x, t, labels.as_deref(), *w);
         let mut noise = || {
-            k += 1;
-            crate::noise::normal_tensor(options.seed.wrapping_add(k.wrapping_mul(0x9e37_79b9)), [n, IMAGE_PIXELS], &device)
+            *draws += 1;
+            crate::noise::normal_tensor(seed.wrapping_add(draws.wrapping_mul(0x9e37_79b9)), [n, IMAGE_PIXELS], device)
         };
-        let eps = |x: Tensor<2>, t: usize| self.guided_eps(net, x, t, labels, w);
-        sampler::run(&self.schedule, method, steps, Some((-1.0, 1.0)), x_t, &eps, &mut noise, each)
+        *last = Some(reverse.step(schedule, &eps, &mut noise));
+        Ok(())
+    }
+
+    /// x_t and the predicted x0 as images; before the first step, the pure noise x_T.
+    fn frame(&self) -> Frame {
+        match &self.last {
+            None => Frame { t: T, x: to_unit(self.reverse.x().clone()), x0: None },
+            Some(s) => Frame { t: s.t, x: to_unit(s.x.clone()), x0: Some(to_unit(s.x0.clone())) },
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<Tensor<2>> {
+        Ok(to_unit(self.reverse.x().clone()))
     }
 }
 
@@ -239,28 +295,13 @@ impl Model for Ddpm {
 
 impl Family for Ddpm {
     fn sample(&self, options: &SampleOptions) -> Result<Tensor<2>> {
-        Ok(to_unit(self.reverse(options, &mut |_| {})))
+        chain::run(Box::new(self.reverse(options)))
     }
 
-    /// Every stored step's x_t and predicted x0 (up to `frames` of them, evenly spread, the
-    /// last always kept), as images in [0, 1]. The first frame is the pure noise x_T.
-    fn trajectory(&self, options: &SampleOptions, frames: usize) -> Option<Result<Vec<Frame>>> {
-        let steps = options.setting(&info(), "steps") as usize;
-        let total = self.schedule.timesteps(steps).len();
-        let frames = frames.clamp(2, total + 1);
-        // Which of the steps 1..=total to keep, evenly spread.
-        let keep: Vec<usize> = (1..frames).map(|i| (i * total).div_ceil(frames - 1)).collect();
-        let device = self.base.inference_device();
-        let start = crate::noise::normal_tensor(options.seed, [options.n, IMAGE_PIXELS], &device);
-        let mut out = vec![Frame { t: T, x: to_unit(start), x0: None }];
-        let mut i = 0;
-        self.reverse(options, &mut |s: Step| {
-            i += 1;
-            if keep.contains(&i) {
-                out.push(Frame { t: s.t, x: to_unit(s.x), x0: Some(to_unit(s.x0)) });
-            }
-        });
-        Some(Ok(out))
+    /// The reverse chain; its frames are x_t and the predicted x0 after each step, as images
+    /// in [0, 1], the first being the pure noise x_T.
+    fn chain(&self, options: &SampleOptions) -> Option<Result<Box<dyn Chain>>> {
+        Some(Ok(Box::new(self.reverse(options))))
     }
 
     fn diffusion(&self) -> Option<&dyn Diffusion> {

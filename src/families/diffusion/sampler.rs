@@ -58,34 +58,63 @@ pub struct Step {
     pub x0: Tensor<2>,
 }
 
-/// Runs the reverse chain from `x` (= x_T) over `steps` timesteps. `eps(x, t)` is the noise
-/// prediction; `noise()` draws fresh standard normal noise shaped like x (called only where
-/// the step is random); `each(step)` sees every step. `clip` bounds the predicted x0 where the
-/// data is bounded (pixels in [-1, 1]); a latent space passes `None`. Returns x_0.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    schedule: &Schedule,
+/// The reverse chain as a state that moves one timestep at a time, so a caller can stop
+/// between steps (report progress, yield to the page, cancel). [`run`] drives it to the end.
+#[derive(Clone)]
+pub struct Reverse {
+    /// The timestep grid, descending.
+    ts: Vec<usize>,
+    /// Steps taken so far.
+    i: usize,
     method: Method,
-    steps: usize,
     clip: Option<(f32, f32)>,
-    mut x: Tensor<2>,
-    eps: &dyn Fn(Tensor<2>, usize) -> Tensor<2>,
-    noise: &mut dyn FnMut() -> Tensor<2>,
-    each: &mut dyn FnMut(Step),
-) -> Tensor<2> {
-    let ts = schedule.timesteps(steps);
-    for (i, &t) in ts.iter().enumerate() {
+    /// x_t at the current step (x_T before the first).
+    x: Tensor<2>,
+}
+
+impl Reverse {
+    /// Starts from `x` (= x_T) on `steps` timesteps of `schedule`. `clip` bounds the predicted
+    /// x0 where the data is bounded (pixels in [-1, 1]); a latent space passes `None`.
+    pub fn new(schedule: &Schedule, method: Method, steps: usize, clip: Option<(f32, f32)>, x: Tensor<2>) -> Reverse {
+        Reverse { ts: schedule.timesteps(steps), i: 0, method, clip, x }
+    }
+
+    /// Steps in all.
+    pub fn steps(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// Steps taken.
+    pub fn done(&self) -> usize {
+        self.i
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.i == self.ts.len()
+    }
+
+    /// The current state: x_T before the first step, x_0 after the last.
+    pub fn x(&self) -> &Tensor<2> {
+        &self.x
+    }
+
+    /// One step from t to the grid's next timestep. `eps(x, t)` is the noise prediction;
+    /// `noise()` draws fresh standard normal noise shaped like x (called only where the step
+    /// is random). Panics when the chain is finished.
+    pub fn step(&mut self, schedule: &Schedule, eps: &dyn Fn(Tensor<2>, usize) -> Tensor<2>, noise: &mut dyn FnMut() -> Tensor<2>) -> Step {
+        let (i, ts, x) = (self.i, &self.ts, self.x.clone());
+        let t = ts[i];
         let ab = schedule.alpha_bar[t];
         let ab_prev = schedule.alpha_bar_prev(ts.get(i + 1).copied());
         let e = eps(x.clone(), t);
         let x0 = (x.clone() - e.mul_scalar((1.0 - ab).sqrt())).div_scalar(ab.sqrt());
-        let x0 = match clip {
+        let x0 = match self.clip {
             Some((lo, hi)) => x0.clamp(lo, hi),
             None => x0,
         };
         // The noise consistent with the (clipped) x0.
         let e = (x.clone() - x0.clone().mul_scalar(ab.sqrt())).div_scalar((1.0 - ab).sqrt());
-        let next = match method {
+        let next = match self.method {
             Method::Ddim { eta } => {
                 let sigma = eta * ((1.0 - ab_prev) / (1.0 - ab)).sqrt() * (1.0 - ab / ab_prev).max(0.0).sqrt();
                 let mut next = x0.clone().mul_scalar(ab_prev.sqrt()) + e.mul_scalar((1.0 - ab_prev - sigma * sigma).max(0.0).sqrt());
@@ -96,14 +125,34 @@ pub fn run(
             }
             Method::Ddpm => {
                 let beta = 1.0 - ab / ab_prev;
-                let mean = x0.clone().mul_scalar(ab_prev.sqrt() * beta / (1.0 - ab))
-                    + x.clone().mul_scalar((1.0 - beta).sqrt() * (1.0 - ab_prev) / (1.0 - ab));
+                let mean =
+                    x0.clone().mul_scalar(ab_prev.sqrt() * beta / (1.0 - ab)) + x.mul_scalar((1.0 - beta).sqrt() * (1.0 - ab_prev) / (1.0 - ab));
                 let var = beta * (1.0 - ab_prev) / (1.0 - ab);
                 if var > 0.0 { mean + noise().mul_scalar(var.sqrt()) } else { mean }
             }
         };
-        x = next;
-        each(Step { t: ts.get(i + 1).map_or(0, |t| t + 1), x: x.clone(), x0 });
+        self.x = next;
+        self.i += 1;
+        Step { t: ts.get(i + 1).map_or(0, |t| t + 1), x: self.x.clone(), x0 }
     }
-    x
+}
+
+/// Runs the reverse chain from `x` (= x_T) over `steps` timesteps (see [`Reverse`]);
+/// `each(step)` sees every step. Returns x_0.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    schedule: &Schedule,
+    method: Method,
+    steps: usize,
+    clip: Option<(f32, f32)>,
+    x: Tensor<2>,
+    eps: &dyn Fn(Tensor<2>, usize) -> Tensor<2>,
+    noise: &mut dyn FnMut() -> Tensor<2>,
+    each: &mut dyn FnMut(Step),
+) -> Tensor<2> {
+    let mut chain = Reverse::new(schedule, method, steps, clip, x);
+    while !chain.is_finished() {
+        each(chain.step(schedule, eps, noise));
+    }
+    chain.x
 }
