@@ -4,7 +4,8 @@
 //
 // Page elements (views/ddpm.js): #samples (data-labels: the digits asked for) #sample-time #sampler-sampler #sampler-steps
 // #trajectory-scrubber (range over the stored states) #trajectory-t #trajectory-play
-// #traj-x (x_t) #traj-x0 (predicted x0) #trajectory-time #fwd-t #fwd-image #fwd-levels.
+// #traj-x (x_t) #traj-x0 (predicted x0) #trajectory-time #fwd-t #fwd-image #fwd-levels
+// #sample-progress #sample-cancel (a long chain's progress and cancel button).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,5 +88,16 @@ test('DDPM: the step-through scrubber walks >= 10 stored states to non-blank dig
     assert.equal(await canvasImage(page, '#samples'), guided0, 'the long chain was not started by itself');
     assert.match(await page.locator('#sample-time').textContent(), /press "sample"/);
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
+
+    // Started by the button, the long chain shows its progress and stops when cancelled,
+    // leaving the previous samples and no error.
+    await page.click('#sample-btn');
+    await page.locator('#sample-cancel').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#sample-progress').value > 0, null, { timeout: 30_000 });
+    await page.click('#sample-cancel');
+    await page.waitForFunction(() => /^Cancelled after/.test(document.querySelector('#sample-time').textContent), null, { timeout: 30_000 });
+    assert.equal(await page.locator('#sample-cancel').isVisible(), false, 'the cancel button goes with the run');
+    assert.equal(await canvasImage(page, '#samples'), guided0, 'a cancelled chain leaves the samples shown');
+    assert.equal(await page.locator('#error').isVisible(), false, 'cancelling is no error');
   });
 });

@@ -278,8 +278,8 @@ impl Lab {
 
     /// `n` samples from `family` as a Float32Array of n*784 values in [0, 1]; `labels` (one
     /// per sample, conditional families only) and the family's sampler `settings` are optional.
-    /// `n` samples, n*784 floats. A step-by-step sampler reports `progress(fraction)` as it
-    /// goes and stops, rejecting, when [`Lab::cancel`] is called with its `job` id.
+    /// A step-by-step sampler reports `progress(fraction)` as it goes and stops, rejecting,
+    /// when [`Lab::cancel`] is called with its `job` id.
     #[allow(clippy::too_many_arguments)]
     pub fn sample(
         &self,

@@ -14,6 +14,7 @@ import { el, num, panel } from './dom.js';
 import { drawGrid, markLabels } from './grid.js';
 import { guard } from './page.js';
 import { Scrubber } from './scrubber.js';
+import { progressControl } from './progress.js';
 
 /** Frames stored per run: enough for smooth playback, few enough to send quickly. */
 const FRAMES = 50;
@@ -33,6 +34,7 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
   const x = el('canvas', { id: 'traj-x', className: 'grid', title: 'the state x_t' });
   const x0 = el('canvas', { id: 'traj-x0', className: 'grid', title: "the model's prediction of the finished digits" });
   const time = el('p', { id: 'trajectory-time', className: 'timing' });
+  const progress = progressControl('trajectory');
   const scrubber = new Scrubber({
     id: 'trajectory-scrubber',
     captionId: 'trajectory-t',
@@ -54,7 +56,7 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
   const node = panel(
     title,
     { id: 'reverse', explain },
-    el('div', { className: 'actions' }, btn),
+    el('div', { className: 'actions' }, btn, progress.node),
     scrubber.node,
     el(
       'div',
@@ -72,7 +74,11 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
     try {
       const { options, what } = request();
       time.textContent = `running ${what} on ${options.n} digits…`;
-      const r = await lab.trajectory(info.name, { ...options, frames: FRAMES });
+      const r = await progress.run((p) => lab.trajectory(info.name, { ...options, frames: FRAMES, ...p }));
+      if (!r) {
+        time.textContent = `Cancelled: ${what} was not run to the end${traj ? '; the states shown are the previous run’s' : ''}.`;
+        return;
+      }
       traj = { ...r, labels: options.label ?? options.labels };
       time.textContent = `${r.frames.length} stored states of ${what}, seed ${options.seed}: ${num(r.ms / 1000, 2)} s for ${r.n} digits, ${num(r.ms / r.n, 0)} ms per digit.`;
       scrubber.follow = false;

@@ -7,9 +7,10 @@
 //   #samples (canvas) #sample-seed #sample-btn #sample-new #sample-label ('' = unconditional,
 //     'all' = digits 0-9 in turn, '0'..'9') #sample-n #sampler-params (controls from
 //     info.sampling: #sampler-sampler, #sampler-steps, #sampler-eta, #sampler-guidance)
-//     #sample-time (time per sample)
+//     #sample-time (time per sample) #sample-progress #sample-cancel (a long chain's, ui/progress.js)
 //   the step-through panel's (ui/trajectory.js): #trajectory-btn #traj-x #traj-x0
 //     #trajectory-scrubber #trajectory-t #trajectory-play #trajectory-speed #trajectory-time
+//     #trajectory-progress #trajectory-cancel
 //   the forward panel's (ui/forward.js): #fwd-index #fwd-t #fwd-t-value #fwd-image #fwd-levels
 //     #fwd-strip #schedule-chart
 //   the training panel's (ui/training.js), the evaluate panel's (ui/evaluate.js) and the
@@ -21,6 +22,7 @@ import { el, latestOnly, num, panel, selectField } from '../ui/dom.js';
 import { forwardPanel } from '../ui/forward.js';
 import { labelPicker } from '../ui/labels.js';
 import { showError } from '../ui/page.js';
+import { progressControl } from '../ui/progress.js';
 import { SampleGrid, seedRow } from '../ui/samples.js';
 import { trajectoryPanel } from '../ui/trajectory.js';
 import { openView } from '../ui/view.js';
@@ -51,6 +53,7 @@ export async function mount(root, lab, info) {
   const count = selectField('sample-n', 'samples', [[4, '4'], [8, '8'], [16, '16']], { value: 8 });
   const samplerBox = el('div', { id: 'sampler-params' });
   const time = el('p', { id: 'sample-time', className: 'timing' });
+  const progress = progressControl('sample');
   const samplesPanel = panel(
     'Samples',
     {
@@ -59,7 +62,7 @@ export async function mount(root, lab, info) {
     },
     samplerBox,
     el('div', { className: 'actions' }, picker.node, count.node),
-    el('div', { className: 'actions' }, ...seed.nodes),
+    el('div', { className: 'actions' }, ...seed.nodes, progress.node),
     el('div', { className: 'canvas-box' }, grid.canvas),
     time,
   );
@@ -77,8 +80,12 @@ export async function mount(root, lab, info) {
   async function drawSamples(s) {
     const o = samplingOptions(Number(count.input.value));
     const t0 = performance.now();
-    const out = await lab.sample(F, { ...o, seed: s });
+    const out = await progress.run((p) => lab.sample(F, { ...o, seed: s, ...p }));
     const ms = performance.now() - t0;
+    if (!out) {
+      time.textContent = `Cancelled after ${num(ms / 1000, 1)} s: the samples shown are the previous ones (${describe(o)} was asked for).`;
+      return;
+    }
     grid.show(out.pixels, { n: o.n, cols: Math.min(o.n, 8), what: `${o.n} samples (seed ${s}; ${describe(o)})`, labels: o.label ?? o.labels });
     time.textContent = `${num(ms / 1000, 2)} s for ${o.n} samples: ${num(ms / o.n, 0)} ms per sample with ${describe(o)} on the ${lab.backend === 'webgpu' ? 'GPU' : 'CPU'}.`;
   }
