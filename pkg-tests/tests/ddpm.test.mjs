@@ -94,6 +94,7 @@ test('DDPM: the step-through scrubber walks >= 10 stored states to non-blank dig
     await page.click('#sample-btn');
     await page.locator('#sample-cancel').waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForFunction(() => document.querySelector('#sample-progress').value > 0, null, { timeout: 30_000 });
+    assert.match(await page.locator('#sample-time').textContent(), /^Sampling \d+ digits with 1000 DDIM steps/);
     await page.click('#sample-cancel');
     await page.waitForFunction(() => /^Cancelled after/.test(document.querySelector('#sample-time').textContent), null, { timeout: 30_000 });
     assert.equal(await page.locator('#sample-cancel').isVisible(), false, 'the cancel button goes with the run');

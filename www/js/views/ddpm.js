@@ -80,6 +80,7 @@ export async function mount(root, lab, info) {
   async function drawSamples(s) {
     const o = samplingOptions(Number(count.input.value));
     const t0 = performance.now();
+    time.textContent = `Sampling ${o.n} digits with ${describe(o)}…`;
     const out = await progress.run((p) => lab.sample(F, { ...o, seed: s, ...p }));
     const ms = performance.now() - t0;
     if (!out) {
