@@ -174,33 +174,48 @@ impl WeightsFile {
     }
 }
 
-/// Parses a weights file; refuses files that are not burnpack, were not written by GenLab, or
-/// (with `expected`) hold another family's weights.
-pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
-    let not_burnpack = |e: &dyn std::fmt::Display| Error::Weights(format!("this is not a burnpack weights file ({e})"));
-    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| not_burnpack(&e))?;
+fn not_burnpack(e: impl std::fmt::Display) -> Error {
+    Error::Weights(format!("this is not a burnpack weights file ({e})"))
+}
+
+/// A GenLab burnpack file taken apart: its header entries, its tensors as stored, and the
+/// checksum its contents give (for [`decode`] to compare with the recorded one, and for
+/// [`upgrade`] to record).
+struct Parsed {
+    meta: std::collections::BTreeMap<String, String>,
+    family: String,
+    config: String,
+    steps: String,
+    parts: Vec<(String, DType, burn_pack::Shape, Option<u64>, Bytes)>,
+    digest: String,
+}
+
+fn parse(bytes: Vec<u8>) -> Result<Parsed> {
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(not_burnpack)?;
     let meta = reader.metadata().clone();
     let family =
         meta.get(KEY_FAMILY).ok_or_else(|| Error::Weights("this burnpack file was not written by GenLab (no family recorded)".into()))?.clone();
+    let config = meta.get(KEY_CONFIG).ok_or_else(|| Error::Weights("the file's hyper-parameters are missing".into()))?.clone();
+    let steps = meta.get(KEY_STEPS).cloned().unwrap_or_default();
+    let parts = reader.into_tensors().map_err(not_burnpack)?.into_iter().map(|t| t.into_parts().map_err(not_burnpack)).collect::<Result<Vec<_>>>()?;
+    let digest = digest(&family, &config, &steps, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
+    Ok(Parsed { meta, family, config, steps, parts, digest })
+}
+
+/// Parses a weights file; refuses files that are not burnpack, were not written by GenLab,
+/// (with `expected`) hold another family's weights, or do not match their checksum.
+pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
+    let Parsed { meta, family, config, steps, parts, digest } = parse(bytes)?;
     if let Some(expected) = expected
         && family != expected
     {
         return Err(Error::Weights(format!("this file holds '{family}' weights, not '{expected}' weights")));
     }
-    let config_json = meta.get(KEY_CONFIG).ok_or_else(|| Error::Weights("the file's hyper-parameters are missing".into()))?.clone();
-    let given: Given = serde_json::from_str(&config_json).map_err(|e| Error::Weights(format!("the file's hyper-parameters are unreadable ({e})")))?;
-    let sha = meta.get(KEY_SHA256).cloned().ok_or_else(|| {
+    let given: Given = serde_json::from_str(&config).map_err(|e| Error::Weights(format!("the file's hyper-parameters are unreadable ({e})")))?;
+    let sha = meta.get(KEY_SHA256).ok_or_else(|| {
         Error::Weights("the file has no checksum: it was written by an older GenLab (`genlab upgrade-weights FILE` adds one) or not by GenLab".into())
     })?;
-    let parts = reader
-        .into_tensors()
-        .map_err(|e| not_burnpack(&e))?
-        .into_iter()
-        .map(|t| t.into_parts().map_err(|e| not_burnpack(&e)))
-        .collect::<Result<Vec<_>>>()?;
-    let steps = meta.get(KEY_STEPS).cloned().unwrap_or_default();
-    let actual = digest(&family, &config_json, &steps, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
-    if actual != sha {
+    if *sha != digest {
         return Err(Error::Weights(
             "the file is damaged: its checksum does not match its contents (a truncated download or a corrupted copy?); the model was left as it was"
                 .into(),
@@ -216,8 +231,8 @@ pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
         };
         tensors.push(burn_pack::Tensor::new(name, DType::F32, shape, id, data));
     }
-    let widened = Writer::new(tensors).into_bytes().map_err(|e| not_burnpack(&e))?;
-    let record = ModuleRecord::from_bytes(widened).map_err(|e| not_burnpack(&e))?;
+    let widened = Writer::new(tensors).into_bytes().map_err(not_burnpack)?;
+    let record = ModuleRecord::from_bytes(widened).map_err(not_burnpack)?;
     let steps =
         if steps.is_empty() { 0 } else { steps.parse().map_err(|_| Error::Weights(format!("the file's step count '{steps}' is not a number")))? };
     Ok(WeightsFile { family, steps, given, record })
@@ -231,29 +246,18 @@ pub fn apply<M: Module>(module: M, record: ModuleRecord) -> Result<M> {
 /// Adds the checksum to a weights file written before files carried one, leaving every tensor
 /// byte as it was (f16 stays f16). A file that already has one is checked and returned as is.
 pub fn upgrade(bytes: Vec<u8>) -> Result<Vec<u8>> {
-    let not_burnpack = |e: &dyn std::fmt::Display| Error::Weights(format!("this is not a burnpack weights file ({e})"));
-    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.clone())).map_err(|e| not_burnpack(&e))?;
-    let meta = reader.metadata().clone();
-    if meta.contains_key(KEY_SHA256) {
+    let parsed = parse(bytes.clone())?;
+    if parsed.meta.contains_key(KEY_SHA256) {
         decode(bytes.clone(), None)?;
         return Ok(bytes);
     }
-    let family = meta.get(KEY_FAMILY).ok_or_else(|| Error::Weights("this burnpack file was not written by GenLab (no family recorded)".into()))?;
-    let config = meta.get(KEY_CONFIG).ok_or_else(|| Error::Weights("the file's hyper-parameters are missing".into()))?;
-    let parts = reader
-        .into_tensors()
-        .map_err(|e| not_burnpack(&e))?
-        .into_iter()
-        .map(|t| t.into_parts().map_err(|e| not_burnpack(&e)))
-        .collect::<Result<Vec<_>>>()?;
-    let steps = meta.get(KEY_STEPS).cloned().unwrap_or_default();
-    let sha = digest(family, config, &steps, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
+    let Parsed { meta, parts, digest, .. } = parsed;
     let tensors = parts.into_iter().map(|(name, dtype, shape, id, data)| burn_pack::Tensor::new(name, dtype, shape, id, data)).collect();
-    let out = Writer::new(tensors)
-        .with_metadata(KEY_FAMILY, family)
-        .with_metadata(KEY_CONFIG, config)
-        .with_metadata(KEY_SHA256, &sha)
-        .into_bytes()
-        .map_err(|e| Error::Weights(format!("cannot write burnpack: {e}")))?;
+    // Every header entry stays; the checksum joins them.
+    let mut writer = Writer::new(tensors);
+    for (k, v) in &meta {
+        writer = writer.with_metadata(k, v);
+    }
+    let out = writer.with_metadata(KEY_SHA256, &digest).into_bytes().map_err(|e| Error::Weights(format!("cannot write burnpack: {e}")))?;
     Ok(out.to_vec())
 }

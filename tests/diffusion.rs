@@ -97,7 +97,7 @@ fn ddim_with_eta_zero_is_deterministic() {
     let device = Device::flex();
     let net = UNet::new(8, &device);
     let x_t = genlab::noise::normal_tensor(3, [2, IMAGE_PIXELS], &device);
-    let eps = |x: Tensor<2>, t: usize| model.guided_eps(&net, x, t, None, 0.0);
+    let eps = |x: Tensor<2>, t: usize| ddpm::guided_eps(&net, x, t, None, 0.0);
     let run = |eta: f64, noise_seed: u64| {
         let mut k = noise_seed;
         let mut noise = || {
@@ -121,16 +121,15 @@ fn ddim_with_eta_zero_is_deterministic() {
 
 #[test]
 fn guidance_zero_is_the_unconditional_prediction() {
-    let model = small(8.0);
     let device = Device::flex();
     let net = UNet::new(8, &device);
     let x = genlab::noise::normal_tensor(5, [3, IMAGE_PIXELS], &device);
     let uncond =
         read(net.forward(x.clone(), Tensor::full([3], 400.0, &device), Tensor::from_data(TensorData::new(vec![NULL_LABEL as i64; 3], [3]), &device)));
     let cond = read(net.forward(x.clone(), Tensor::full([3], 400.0, &device), Tensor::from_data(TensorData::new(vec![1i64, 4, 7], [3]), &device)));
-    let w0 = read(model.guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 0.0));
-    let w1 = read(model.guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 1.0));
-    let w3 = read(model.guided_eps(&net, x, 400, Some(&[1, 4, 7]), 3.0));
+    let w0 = read(ddpm::guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 0.0));
+    let w1 = read(ddpm::guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 1.0));
+    let w3 = read(ddpm::guided_eps(&net, x, 400, Some(&[1, 4, 7]), 3.0));
     let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
     assert!(max_diff(&w0, &uncond) < 1e-5, "w = 0 is unconditional");
     assert!(max_diff(&w1, &cond) < 1e-5, "w = 1 is conditional");

@@ -139,6 +139,12 @@ async fn yield_now() {
     let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
 }
 
+/// A sampling call after its synchronous part.
+enum Started {
+    Done(burn::tensor::Tensor<2>),
+    Chain(Box<dyn Chain>),
+}
+
 /// How long a chain computes before it yields to the event loop and reports progress.
 const SLICE_MS: f64 = 40.0;
 
@@ -296,16 +302,17 @@ impl Lab {
             let slot = self.slot(&family)?;
             let t = read(&slot)?;
             let options = SampleOptions::checked(&t.model.info(), n as usize, seed as u64, labels, &settings)?;
+            // A step-by-step sampler is driven below; a one-shot one has its samples already.
             Ok(match t.model.chain(&options) {
-                Some(chain) => Err(chain?),
-                None => Ok(t.model.sample(&options)?),
+                Some(chain) => Started::Chain(chain?),
+                None => Started::Done(t.model.sample(&options)?),
             })
         })();
         let state = self.state.clone();
         promise(async move {
             let x = match start? {
-                Ok(x) => x,
-                Err(chain) => drive(state, job, chain, progress, |_| {}).await?.finish()?,
+                Started::Done(x) => x,
+                Started::Chain(chain) => drive(state, job, chain, progress, |_| {}).await?.finish()?,
             };
             Ok(floats(read_f32(x).await?))
         })

@@ -151,12 +151,6 @@ impl Ddpm {
         x0 * ab.clone().sqrt() + eps * ab.neg().add_scalar(1.0).sqrt()
     }
 
-    /// The guided noise prediction at step `t` for `x` (`[n, 784]` in [-1, 1]) with `net`
-    /// (see [`guided_eps`]).
-    pub fn guided_eps(&self, net: &UNet, x: Tensor<2>, t: usize, labels: Option<&[u8]>, w: f64) -> Tensor<2> {
-        guided_eps(net, x, t, labels, w)
-    }
-
     /// The reverse chain for `options`, owning what it needs (the averaged network is shared,
     /// not copied), so the page can drive it across awaits.
     fn reverse(&self, options: &SampleOptions) -> DdpmChain {
