@@ -10,6 +10,13 @@ import { testEnv } from '../lib/fixtures.mjs';
 
 const env = testEnv();
 
+/** A copy of a weights file with three bytes flipped near its end (in the last tensor's data). */
+function damaged(bytes) {
+  const copy = Buffer.from(bytes);
+  for (let i = copy.length - 5; i < copy.length - 2; i++) copy[i] ^= 0x5a;
+  return copy;
+}
+
 const sample = (page) => page.evaluate(async () => Array.from((await window.genlab.sample('vae', { n: 4, seed: 11 })).pixels));
 
 test('bad weights files are refused with a visible error; the old model still samples', { timeout: 120_000 }, async () => {
@@ -17,6 +24,8 @@ test('bad weights files are refused with a visible error; the old model still sa
   const bad = [
     { name: 'random.bpk', mimeType: 'application/octet-stream', buffer: randomBytes(4096) },
     { name: 'truncated.bpk', mimeType: 'application/octet-stream', buffer: good.subarray(0, Math.floor(good.length / 2)) },
+    // Three bytes flipped in the tensor data: still valid burnpack, caught by the checksum.
+    { name: 'damaged.bpk', mimeType: 'application/octet-stream', buffer: damaged(good), expect: /the file is damaged: its checksum does not match/ },
   ];
   await withPage(env.browser, async (page) => {
     await page.goto(`${env.url}family.html?family=vae&backend=cpu`);
@@ -30,6 +39,7 @@ test('bad weights files are refused with a visible error; the old model still sa
       const text = await error.textContent();
       assert.match(text, new RegExp(`could not load '${file.name}'`), text);
       assert.match(text, /weights|burnpack|file/i, text);
+      if (file.expect) assert.match(text, file.expect, text);
       assert.deepEqual(await sample(page), baseline, `after ${file.name}, the model is unchanged`);
     }
     await page.click('#sample-btn');
