@@ -42,8 +42,10 @@ fn alpha_bar_is_the_running_product_of_one_minus_beta() {
     // Linear: beta from 1e-4 to 0.02.
     let l = Schedule::new(Kind::Linear);
     assert!((l.betas[0] - 1e-4).abs() < 1e-12 && (l.betas[T - 1] - 0.02).abs() < 1e-12);
-    // The sampler's grid: evenly spaced, descending to 0, all T steps for steps = T.
-    assert_eq!(l.timesteps(4), vec![750, 500, 250, 0]);
+    // The sampler's grid: evenly spaced, trailing (from T - 1 down), all T steps for steps = T.
+    assert_eq!(l.timesteps(4), vec![999, 749, 499, 249]);
+    assert_eq!(l.timesteps(20)[..3], [999, 949, 899]);
+    assert_eq!(l.timesteps(1), vec![999]);
     assert_eq!(l.timesteps(T), (0..T).rev().collect::<Vec<_>>());
 }
 

@@ -1,7 +1,9 @@
 //! The native CLI: trains the weights the page ships, measures them, and benchmarks training.
-//! Runs on Burn's Flex CPU backend (multi-threaded natively).
+//! Runs on Burn's Flex CPU backend (multi-threaded natively); `train` and `bench` also run on a
+//! GPU with `--device wgpu` or `--device vulkan` when built with the cargo feature of that name.
 //!
 //!   genlab train vae|naive-bayes|classifier [--steps N] [--seed S] [--set k=v] [--out FILE] [--resume]
+//!                [--device flex|wgpu|vulkan] [--minutes M] [--checkpoint-every N]
 //!   genlab likelihood --weights www/weights/vae.bpk [--samples K]
 //!   genlab eval [--samples N] [--seed S] [--json FILE]
 //!   genlab bench [--family vae] [--steps N] [--batch B]
@@ -42,6 +44,11 @@ mod cli {
         /// Directory with the four MNIST .gz files.
         #[arg(long, global = true, env = "MNIST_DIR", default_value = "../shared/data/mnist")]
         mnist: PathBuf,
+        /// Where `train` and `bench` compute: flex (CPU), or a GPU through Burn's wgpu backend,
+        /// `wgpu` (WGSL kernels, the native graphics API) or `vulkan` (SPIR-V kernels), in a
+        /// build with the cargo feature of that name. Evaluation always runs on flex, like the page.
+        #[arg(long, global = true, default_value = "flex")]
+        device: String,
         #[command(subcommand)]
         command: Command,
     }
@@ -73,6 +80,14 @@ mod cli {
             /// to --steps in all, instead of starting afresh: a long run spread over sittings.
             #[arg(long)]
             resume: bool,
+            /// Stop after this many minutes of training (at a step boundary) and write what
+            /// has been learnt; the file records the steps taken.
+            #[arg(long)]
+            minutes: Option<f64>,
+            /// Also write the weights file every N steps, so that an interrupted run loses
+            /// at most N steps (carry on with --resume).
+            #[arg(long)]
+            checkpoint_every: Option<u64>,
         },
         /// Test-set log-likelihood (or bound) of a weights file, in nats and bits/dim.
         Likelihood {
@@ -107,6 +122,13 @@ mod cli {
             /// steps, ancestral DDPM with 1000 steps); 0 skips them.
             #[arg(long, default_value_t = 100)]
             slow_samples: usize,
+            /// Only the main evaluation of each family, none of its extra variants.
+            #[arg(long)]
+            no_variants: bool,
+            /// Sampler settings for the main evaluation instead of the defaults, e.g.
+            /// --setting steps=50 --setting guidance=3 (with --families to name the family).
+            #[arg(long = "setting", value_parser = parse_kv)]
+            settings: Vec<(String, f64)>,
         },
         /// Native training throughput of a fresh model on real MNIST, as JSON.
         Bench {
@@ -131,19 +153,23 @@ mod cli {
         genlab::runtime::flush_subnormals_to_zero();
         let args = Args::parse();
         match args.command {
-            Command::Train { family, out, steps, seed, set, log_every, f32, resume } => {
+            Command::Train { family, out, steps, seed, set, log_every, f32, resume, minutes, checkpoint_every } => {
                 let precision = if f32 { Precision::F32 } else { Precision::F16 };
-                train(&family, &args.mnist, out, steps, seed, &set, log_every, precision, resume)
+                let device = compute_device(&args.device)?;
+                let budget =
+                    Budget { log_every, deadline: minutes.map(|m| Instant::now() + std::time::Duration::from_secs_f64(m * 60.0)), checkpoint_every };
+                train(&family, &args.mnist, &device, out, steps, seed, &set, budget, precision, resume)
             }
             Command::Likelihood { weights, samples, n } => {
                 let data = Mnist::load_dir(&args.mnist)?;
                 let model = families::load(None, read_file(&weights)?, &Device::flex())?;
                 report_likelihood(model.as_ref(), &data, n.unwrap_or(data.test.n), samples)
             }
-            Command::Eval { samples, seed, memorisation, families, weights_dir, json, slow_samples } => {
-                eval(&args.mnist, &weights_dir, samples, seed, memorisation, slow_samples, &families, json.as_deref())
+            Command::Eval { samples, seed, memorisation, families, weights_dir, json, slow_samples, no_variants, settings } => {
+                let variants = if no_variants { None } else { Some(slow_samples) };
+                eval(&args.mnist, &weights_dir, samples, seed, memorisation, variants, &params(&settings), &families, json.as_deref())
             }
-            Command::Bench { family, steps, batch } => bench(&family, &args.mnist, steps, batch),
+            Command::Bench { family, steps, batch } => bench(&family, &args.mnist, &compute_device(&args.device)?, steps, batch),
             Command::UpgradeWeights { files } => {
                 for path in files {
                     let bytes = weights::upgrade(read_file(&path)?)?;
@@ -153,6 +179,48 @@ mod cli {
                 Ok(())
             }
         }
+    }
+
+    /// The device `--device` names, checked by computing one small sum on it: a GPU that cannot
+    /// start (no driver, no such feature in this build) is a clear error here, not a panic
+    /// deep inside the first training step.
+    fn compute_device(name: &str) -> Result<Device> {
+        match name {
+            "flex" => Ok(Device::flex()),
+            #[cfg(feature = "wgpu")]
+            "wgpu" => checked(name, Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+            #[cfg(feature = "vulkan")]
+            "vulkan" => checked(name, Device::vulkan(burn::tensor::DeviceKind::DefaultDevice)),
+            "wgpu" | "vulkan" => Err(Error::Param(format!(
+                "--device {name}: this genlab was built without the '{name}' cargo feature (./build.sh train FAMILY --device {name} builds it)"
+            ))),
+            other => Err(Error::Param(format!("--device {other}: expected flex, wgpu or vulkan"))),
+        }
+    }
+
+    #[cfg(any(feature = "wgpu", feature = "vulkan"))]
+    fn checked(name: &str, device: Device) -> Result<Device> {
+        let probe = device.clone();
+        let sum = std::panic::catch_unwind(move || {
+            let t = burn::tensor::Tensor::<1>::ones([16], &probe);
+            block_on(read_f32(t.sum()))
+        });
+        match sum {
+            Ok(Ok(v)) if v == [16.0] => {
+                println!("computing on {device:?}");
+                Ok(device)
+            }
+            Ok(Ok(v)) => Err(Error::Backend(format!("--device {name}: a test sum of sixteen ones gave {v:?}"))),
+            Ok(Err(e)) => Err(Error::Backend(format!("--device {name} could not start: {e}"))),
+            Err(_) => Err(Error::Backend(format!("--device {name} could not start (see the message above)"))),
+        }
+    }
+
+    /// When a training run stops and what it reports on the way.
+    struct Budget {
+        log_every: u64,
+        deadline: Option<Instant>,
+        checkpoint_every: Option<u64>,
     }
 
     fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -176,16 +244,17 @@ mod cli {
     fn train(
         name: &str,
         mnist: &Path,
+        device: &Device,
         out: Option<PathBuf>,
         steps: Option<u64>,
         seed: u64,
         set: &[(String, f64)],
-        log_every: u64,
+        budget: Budget,
         precision: Precision,
         resume: bool,
     ) -> Result<()> {
         let data = Mnist::load_dir(mnist)?;
-        let device = Device::flex();
+        let device = device.clone();
         device.seed(seed);
         let out = out.unwrap_or_else(|| PathBuf::from(format!("www/weights/{name}.bpk")));
         if name == classifier::NAME {
@@ -196,7 +265,7 @@ mod cli {
             let steps = steps.unwrap_or(judge.info().train_steps);
             println!("training the classifier with {:?} for {steps} steps, seed {seed}, on {} training digits", judge.config(), data.train.n);
             let mut trainer = Trainer::new(Box::new(judge), seed);
-            run_steps(&mut trainer, &data, steps, log_every)?;
+            run_steps(&mut trainer, &data, steps, &budget, &mut |_| Ok(()))?;
             block_on(trainer.model.set_reference(&data.test))?;
             let bytes = block_on(weights::encode(weights::export(trainer.model.as_ref()), precision))?;
             write_weights(&out, &bytes, precision)?;
@@ -229,9 +298,13 @@ mod cli {
         // A resumed run draws other batches than a fresh one would from the same seed.
         let mut trainer = Trainer::new(family, seed.wrapping_add(done));
         trainer.step = done;
-        run_steps(&mut trainer, &data, steps - done, log_every)?;
-        let bytes = block_on(weights::encode(weights::export(trainer.model.as_ref()).with_steps(trainer.step), precision))?;
-        write_weights(&out, &bytes, precision)?;
+        let save = |trainer: &Trainer| -> Result<Vec<u8>> {
+            let bytes = block_on(weights::encode(weights::export(trainer.model.as_ref()).with_steps(trainer.step), precision))?;
+            write_weights(&out, &bytes, precision)?;
+            Ok(bytes)
+        };
+        run_steps(&mut trainer, &data, steps - done, &budget, &mut |t| save(t).map(drop))?;
+        let bytes = save(&trainer)?;
         // Score what was written, not what is in memory: the shipped file is f16.
         let shipped = families::load(Some(name), bytes, &Device::flex())?;
         report_likelihood(shipped.as_ref(), &data, data.test.n, 1)?;
@@ -247,28 +320,49 @@ mod cli {
         Ok(())
     }
 
-    /// Runs `steps` more steps, printing the mean of each loss every `log_every` steps.
-    fn run_steps<M: Model + ?Sized>(trainer: &mut Trainer<M>, data: &Mnist, steps: u64, log_every: u64) -> Result<()> {
+    /// Runs up to `steps` more steps (fewer if the budget's deadline passes first), printing
+    /// the mean of each loss every `log_every` steps and calling `checkpoint` every
+    /// `checkpoint_every`.
+    ///
+    /// The losses are summed on the device and read back only when printed: a read every step
+    /// would make a GPU wait for each step to finish before the next is queued.
+    fn run_steps<M: Model + ?Sized>(
+        trainer: &mut Trainer<M>,
+        data: &Mnist,
+        steps: u64,
+        budget: &Budget,
+        checkpoint: &mut dyn FnMut(&Trainer<M>) -> Result<()>,
+    ) -> Result<()> {
         let start = Instant::now();
         let keys: Vec<&str> = trainer.model.info().losses.iter().map(|l| l.key).collect();
-        let mut sums = vec![0f64; keys.len()];
+        let mut sums: Option<Vec<burn::tensor::Tensor<1>>> = None;
         let mut count = 0u64;
         for i in 1..=steps {
-            let values = block_on(read_scalars(trainer.step(&data.train)?))?;
-            let step = trainer.step;
-            if let Some((k, v)) = keys.iter().zip(&values).find(|(_, v)| !v.is_finite()) {
-                return Err(Error::Backend(format!("training diverged at step {step}: loss '{k}' is {v}")));
-            }
-            for (s, v) in sums.iter_mut().zip(&values) {
-                *s += *v as f64;
-            }
+            let losses = trainer.step(&data.train)?;
+            sums = Some(match sums.take() {
+                None => losses,
+                Some(s) => s.into_iter().zip(losses).map(|(a, b)| a + b).collect(),
+            });
             count += 1;
-            if step.is_multiple_of(log_every) || i == steps {
-                let parts: Vec<String> = keys.iter().zip(&sums).map(|(k, s)| format!("{k} {:.3}", s / count as f64)).collect();
+            let step = trainer.step;
+            let late = budget.deadline.is_some_and(|d| Instant::now() >= d);
+            if step.is_multiple_of(budget.log_every) || i == steps || late {
+                let values = block_on(read_scalars(sums.take().unwrap_or_default()))?;
+                // A NaN or infinity in any step of the window survives into its sum.
+                if let Some((k, v)) = keys.iter().zip(&values).find(|(_, v)| !v.is_finite()) {
+                    return Err(Error::Backend(format!("training diverged by step {step}: loss '{k}' is {v}")));
+                }
+                let parts: Vec<String> = keys.iter().zip(&values).map(|(k, s)| format!("{k} {:.3}", *s as f64 / count as f64)).collect();
                 let secs = start.elapsed().as_secs_f64();
                 println!("step {step:>6}  {}  ({:.1} steps/s, {secs:.0} s)", parts.join("  "), i as f64 / secs);
-                sums.iter_mut().for_each(|s| *s = 0.0);
                 count = 0;
+            }
+            if budget.checkpoint_every.is_some_and(|n| step.is_multiple_of(n)) && i < steps && !late {
+                checkpoint(trainer)?;
+            }
+            if late {
+                println!("stopping at step {step}: the --minutes budget is spent");
+                break;
             }
         }
         Ok(())
@@ -308,7 +402,8 @@ mod cli {
         n: usize,
         seed: u64,
         memorisation: usize,
-        slow_samples: usize,
+        variants: Option<usize>,
+        settings: &Given,
         only: &[String],
         json: Option<&Path>,
     ) -> Result<()> {
@@ -317,7 +412,7 @@ mod cli {
         let judge = Classifier::load(read_file(&dir.join("classifier.bpk"))?, &device)?;
         let acc = block_on(judge.accuracy(&data.test, data.test.n))?;
         eprintln!("judge: test accuracy {:.2}%", acc * 100.0);
-        let options = EvalOptions { n, seed, memorisation, likelihood: data.test.n, settings: Default::default(), mode: Mode::Both };
+        let main = EvalOptions { n, seed, memorisation, likelihood: data.test.n, settings: Default::default(), mode: Mode::Both };
         let mut reports: Vec<EvalReport> = vec![];
         for info in families::infos() {
             if !only.is_empty() && !only.iter().any(|f| f == info.name) {
@@ -329,6 +424,11 @@ mod cli {
                 continue;
             };
             let family = families::load(Some(info.name), bytes, &device)?;
+            let mut options = main.clone();
+            if !settings.is_empty() {
+                options.settings = genlab::families::hyper::validate("sampler setting", &info.sampling, settings)?;
+                options.settings.retain(|k, _| settings.contains_key(k));
+            }
             eprintln!("evaluating {} ({n} samples, seed {seed})", info.name);
             let mut last = String::new();
             let mut progress = |_: f64, what: &str| {
@@ -338,6 +438,7 @@ mod cli {
                 }
             };
             reports.push(block_on(evaluate(family.as_ref(), &judge, &data, &options, &device, now_ms, &mut progress))?);
+            let Some(slow_samples) = variants else { continue };
             for variant in &info.variants {
                 let n = if variant.slow { slow_samples } else { n };
                 if n < 2 {
@@ -427,24 +528,30 @@ mod cli {
         out
     }
 
-    fn bench(name: &str, mnist: &Path, steps: u64, batch: u64) -> Result<()> {
+    fn bench(name: &str, mnist: &Path, device: &Device, steps: u64, batch: u64) -> Result<()> {
         let data = Mnist::load_dir(mnist)?;
-        let device = Device::flex();
-        let family = families::create(name, &params(&[("batch".into(), batch as f64)]), &device)?;
+        let family = families::create(name, &params(&[("batch".into(), batch as f64)]), device)?;
         let mut trainer = Trainer::new(family, 0);
-        // Warm-up step, excluded.
-        block_on(read_scalars(trainer.step(&data.train)?))?;
-        let start = Instant::now();
-        for _ in 0..steps {
+        // Warm-up steps, excluded (a GPU compiles and tunes its kernels in the first ones).
+        let warm_up = if *device == Device::flex() { 1 } else { 10 };
+        for _ in 0..warm_up {
             block_on(read_scalars(trainer.step(&data.train)?))?;
         }
+        // Steps are queued back to back and the last loss read at the end, which waits for
+        // them all: the same on Flex, which computes eagerly.
+        let start = Instant::now();
+        let mut last = vec![];
+        for _ in 0..steps {
+            last = trainer.step(&data.train)?;
+        }
+        block_on(read_scalars(last))?;
         let secs = start.elapsed().as_secs_f64();
         let t0 = Instant::now();
         let px = block_on(read_f32(trainer.model.sample(&SampleOptions::new(64, 0))?))?;
         let sample_ms = t0.elapsed().as_secs_f64() * 1000.0;
         assert_eq!(px.len(), 64 * IMAGE_PIXELS);
         let report = serde_json::json!({
-            "family": name, "backend": "flex-native", "threads": rayon::current_num_threads(), "batch": batch, "steps": steps,
+            "family": name, "backend": if *device == Device::flex() { "flex-native".to_string() } else { format!("{device:?}") }, "threads": rayon::current_num_threads(), "batch": batch, "steps": steps,
             "steps_per_s": steps as f64 / secs, "images_per_s": (steps * batch) as f64 / secs, "sample64_ms": sample_ms,
         });
         println!("{report}");

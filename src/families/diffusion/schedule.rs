@@ -75,10 +75,16 @@ impl Schedule {
         t.map_or(1.0, |t| self.alpha_bar[t])
     }
 
-    /// `steps` timesteps, evenly spaced and descending to 0: t_i = floor(i T / steps)
-    /// for i = steps - 1 .. 0 (the sampler's time grid; all T of them for steps = T).
+    /// `steps` timesteps, evenly spaced, descending, and starting at the last step T - 1
+    /// (the "trailing" spacing of Lin et al. 2024, "Common Diffusion Noise Schedules and Sample
+    /// Steps are Flawed", table 2): t_i = round(T - i T / steps) - 1 for i = 0 .. steps - 1.
+    ///
+    /// Why trailing: the chain starts from pure noise, which is x_T; a grid that starts lower
+    /// (the "leading" floor(i T / steps), 950 for 20 steps) asks the network to denoise pure
+    /// noise as if some signal were left, which short chains never recover from. All T of them
+    /// for steps = T, as before.
     pub fn timesteps(&self, steps: usize) -> Vec<usize> {
         let steps = steps.clamp(1, T);
-        (0..steps).rev().map(|i| i * T / steps).collect()
+        (0..steps).map(|i| (T as f64 - (i * T) as f64 / steps as f64).round() as usize - 1).collect()
     }
 }

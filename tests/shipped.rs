@@ -1,0 +1,71 @@
+//! The shipped weights stay as good as the README says: a small judged sample of each shipped
+//! family, with the page's default sampler settings, must clear a floor set a little below
+//! what the shipped file measured (the full figures come from `./build.sh eval`).
+//!
+//! Conditional families: 100 digits, ten of each asked for, and the share the judge reads as
+//! the digit asked for. Unconditional ones: 100 digits, and how evenly they cover the ten
+//! classes (entropy of the judged class histogram, 3.32 bits when even, 0 when collapsed).
+//! Everything is seeded, so a floor moves only when the weights or the code do.
+
+#![cfg(not(target_family = "wasm"))]
+
+mod common;
+
+use burn::tensor::Device;
+use genlab::eval::classifier::Classifier;
+use genlab::eval::report::{EvalOptions, EvalReport, Mode, evaluate};
+use genlab::families;
+use genlab::runtime::block_on;
+
+/// What each shipped family must clear. Every registered family that ships weights has a row,
+/// so a new family cannot ship without one.
+enum Floor {
+    /// Least share of labelled samples judged as the digit asked for.
+    Conditional(f64),
+    /// Least entropy, in bits, of the judged classes of unconditional samples.
+    Coverage(f64),
+}
+
+/// Measured on the shipped files (seed 0, 100 samples) when they were trained; each floor sits
+/// a little below, so that it holds over harmless changes and fails on a real regression.
+fn floor(family: &str) -> Floor {
+    match family {
+        "vae" => Floor::Coverage(3.1),             // measured 3.26 bits
+        "gan" => Floor::Coverage(3.1),             // 3.22 bits
+        "cgan" => Floor::Conditional(0.95),        // 99%
+        "ddpm" => Floor::Conditional(0.80),        // 84% (DDIM 20, guidance 2)
+        "naive-bayes" => Floor::Conditional(0.40), // 45%
+        other => panic!("'{other}' ships weights but has no floor in tests/shipped.rs"),
+    }
+}
+
+fn judged(family: &str, mode: Mode) -> EvalReport {
+    let device = Device::flex();
+    let judge = Classifier::load(common::shipped_weights("classifier"), &device).unwrap();
+    let model = families::load(Some(family), common::shipped_weights(family), &device).unwrap();
+    let options = EvalOptions { n: 100, seed: 0, memorisation: 0, likelihood: 0, settings: Default::default(), mode };
+    block_on(evaluate(model.as_ref(), &judge, common::mnist(), &options, &device, || 0.0, &mut |_, _| {})).unwrap()
+}
+
+#[test]
+fn every_shipped_family_clears_its_floor() {
+    let mut failures = vec![];
+    for info in families::infos() {
+        let report = match floor(info.name) {
+            Floor::Conditional(least) => {
+                let r = judged(info.name, Mode::Labelled);
+                let acc = r.conditional_accuracy.expect("a conditional family");
+                println!("{}: {:.0}% of asked-for digits recognised (floor {:.0}%)", info.name, acc * 100.0, least * 100.0);
+                (acc < least).then(|| format!("{}: {:.0}% of asked-for digits recognised, floor {:.0}%", info.name, acc * 100.0, least * 100.0))
+            }
+            Floor::Coverage(least) => {
+                let r = judged(info.name, Mode::Unconditional);
+                let bits = r.classes.entropy_bits;
+                println!("{}: classes cover {bits:.2} bits (floor {least}), histogram {:?}", info.name, r.classes.histogram);
+                (bits < least).then(|| format!("{}: class entropy {bits:.2} bits, floor {least}", info.name))
+            }
+        };
+        failures.extend(report);
+    }
+    assert!(failures.is_empty(), "shipped weights regressed: {failures:?}");
+}
