@@ -4,7 +4,7 @@
 #   ./build.sh build        the same without serving
 #   ./build.sh test         every test: fmt, clippy, cargo test, wasm-pack test (Chromium, WebGPU + CPU), pkg-tests
 #   ./build.sh check-install   prove that each tool set-up builds with cargo still installs from scratch
-#   ./build.sh train NAME [--resume] [--steps N] [--device wgpu|vulkan]
+#   ./build.sh train NAME [--resume] [--steps N] [--device wgpu]
 #                           train a family (or the classifier judge) natively, write www/weights/NAME.bpk
 #   ./build.sh eval [--samples N]   evaluate every family's shipped weights: a table, and www/weights/eval.json
 #   ./build.sh likelihood NAME [--samples K]   the test-set likelihood (or bound) of NAME's weights
@@ -241,14 +241,13 @@ case "$cmd" in
     [ $# -ge 2 ] || die "usage: ./build.sh train FAMILY [--steps N] [--seed S] [--set key=value]"
     family=$2; shift 2
     setup
-    # --device wgpu|vulkan trains on a GPU: the CLI is then built with that cargo feature
-    # (Burn's wgpu backend with WGSL or SPIR-V kernels), which the default build never compiles.
+    # --device wgpu trains on a GPU: the CLI is then built with that cargo feature (Burn's
+    # wgpu backend), which the default build never compiles.
     features=()
     prev=
     for a in "$@"; do
       case "$prev$a" in
         --devicewgpu|--device=wgpu) features=(--features wgpu) ;;
-        --devicevulkan|--device=vulkan) features=(--features vulkan) ;;
       esac
       prev=$a
     done

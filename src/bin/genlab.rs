@@ -1,9 +1,9 @@
 //! The native CLI: trains the weights the page ships, measures them, and benchmarks training.
 //! Runs on Burn's Flex CPU backend (multi-threaded natively); `train` and `bench` also run on a
-//! GPU with `--device wgpu` or `--device vulkan` when built with the cargo feature of that name.
+//! GPU with `--device wgpu` when built with the cargo feature of that name.
 //!
 //!   genlab train vae|naive-bayes|classifier [--steps N] [--seed S] [--set k=v] [--out FILE] [--resume]
-//!                [--device flex|wgpu|vulkan] [--minutes M] [--checkpoint-every N]
+//!                [--device flex|wgpu] [--minutes M] [--checkpoint-every N]
 //!   genlab likelihood --weights www/weights/vae.bpk [--samples K]
 //!   genlab eval [--samples N] [--seed S] [--json FILE]
 //!   genlab bench [--family vae] [--steps N] [--batch B]
@@ -44,9 +44,9 @@ mod cli {
         /// Directory with the four MNIST .gz files.
         #[arg(long, global = true, env = "MNIST_DIR", default_value = "../shared/data/mnist")]
         mnist: PathBuf,
-        /// Where `train` and `bench` compute: flex (CPU), or a GPU through Burn's wgpu backend,
-        /// `wgpu` (WGSL kernels, the native graphics API) or `vulkan` (SPIR-V kernels), in a
-        /// build with the cargo feature of that name. Evaluation always runs on flex, like the page.
+        /// Where `train` and `bench` compute: flex (CPU), or wgpu (a GPU through Burn's wgpu
+        /// backend, in a build with the `wgpu` cargo feature). Evaluation always runs on flex,
+        /// like the page.
         #[arg(long, global = true, default_value = "flex")]
         device: String,
         #[command(subcommand)]
@@ -189,16 +189,15 @@ mod cli {
             "flex" => Ok(Device::flex()),
             #[cfg(feature = "wgpu")]
             "wgpu" => checked(name, Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
-            #[cfg(feature = "vulkan")]
-            "vulkan" => checked(name, Device::vulkan(burn::tensor::DeviceKind::DefaultDevice)),
-            "wgpu" | "vulkan" => Err(Error::Param(format!(
-                "--device {name}: this genlab was built without the '{name}' cargo feature (./build.sh train FAMILY --device {name} builds it)"
-            ))),
-            other => Err(Error::Param(format!("--device {other}: expected flex, wgpu or vulkan"))),
+            #[cfg(not(feature = "wgpu"))]
+            "wgpu" => Err(Error::Param(
+                "--device wgpu: this genlab was built without the 'wgpu' cargo feature (./build.sh train FAMILY --device wgpu builds it)".into(),
+            )),
+            other => Err(Error::Param(format!("--device {other}: expected flex or wgpu"))),
         }
     }
 
-    #[cfg(any(feature = "wgpu", feature = "vulkan"))]
+    #[cfg(feature = "wgpu")]
     fn checked(name: &str, device: Device) -> Result<Device> {
         let probe = device.clone();
         let sum = std::panic::catch_unwind(move || {
@@ -235,7 +234,11 @@ mod cli {
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::Weights(format!("{}: {e}", dir.display())))?;
         }
-        std::fs::write(out, bytes).map_err(|e| Error::Weights(format!("{}: {e}", out.display())))?;
+        // Written beside and renamed over: a run stopped mid-write (a checkpoint of a long
+        // GPU run, say) leaves the last whole file, never half of one.
+        let partial = out.with_extension("bpk.partial");
+        std::fs::write(&partial, bytes).map_err(|e| Error::Weights(format!("{}: {e}", partial.display())))?;
+        std::fs::rename(&partial, out).map_err(|e| Error::Weights(format!("{}: {e}", out.display())))?;
         println!("wrote {} ({} bytes, {precision:?})", out.display(), bytes.len());
         Ok(())
     }
