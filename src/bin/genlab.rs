@@ -428,10 +428,7 @@ mod cli {
             };
             let family = families::load(Some(info.name), bytes, &device)?;
             let mut options = main.clone();
-            if !settings.is_empty() {
-                options.settings = genlab::families::hyper::validate("sampler setting", &info.sampling, settings)?;
-                options.settings.retain(|k, _| settings.contains_key(k));
-            }
+            options.settings = named_settings(&info, settings)?;
             eprintln!("evaluating {} ({n} samples, seed {seed})", info.name);
             let mut last = String::new();
             let mut progress = |_: f64, what: &str| {
@@ -447,9 +444,7 @@ mod cli {
                 if n < 2 {
                     continue;
                 }
-                // Checked against the declarations, keeping only the settings the variant names.
-                let mut settings = genlab::families::hyper::validate("sampler setting", &info.sampling, &variant.settings)?;
-                settings.retain(|k, _| variant.settings.contains_key(k));
+                let settings = named_settings(&info, &variant.settings)?;
                 let mode = if variant.labelled { Mode::Labelled } else { Mode::Unconditional };
                 eprintln!("evaluating {} with {} ({n} samples)", info.name, describe(&info, &settings));
                 let variant = EvalOptions { n, memorisation: 0, likelihood: 0, settings, mode, ..options.clone() };
@@ -470,6 +465,14 @@ mod cli {
     }
 
     /// "ddim, 10 steps": the sampler settings given, with choices by name.
+    /// Sampler settings checked against the family's declarations, keeping only those `given`
+    /// names (the rest stay the family's defaults and out of the table's sampler column).
+    fn named_settings(info: &genlab::families::FamilyInfo, given: &Given) -> Result<genlab::families::Config> {
+        let mut settings = genlab::families::hyper::validate("sampler setting", &info.sampling, given)?;
+        settings.retain(|k, _| given.contains_key(k));
+        Ok(settings)
+    }
+
     fn describe(info: &genlab::families::FamilyInfo, settings: &genlab::families::Config) -> String {
         settings
             .iter()
@@ -536,7 +539,8 @@ mod cli {
         let family = families::create(name, &params(&[("batch".into(), batch as f64)]), device)?;
         let mut trainer = Trainer::new(family, 0);
         // Warm-up steps, excluded (a GPU compiles and tunes its kernels in the first ones).
-        let warm_up = if *device == Device::flex() { 1 } else { 10 };
+        let flex = *device == Device::flex();
+        let warm_up = if flex { 1 } else { 10 };
         for _ in 0..warm_up {
             block_on(read_scalars(trainer.step(&data.train)?))?;
         }
@@ -554,7 +558,7 @@ mod cli {
         let sample_ms = t0.elapsed().as_secs_f64() * 1000.0;
         assert_eq!(px.len(), 64 * IMAGE_PIXELS);
         let report = serde_json::json!({
-            "family": name, "backend": if *device == Device::flex() { "flex-native".to_string() } else { format!("{device:?}") }, "threads": rayon::current_num_threads(), "batch": batch, "steps": steps,
+            "family": name, "backend": if flex { "flex-native".to_string() } else { format!("{device:?}") }, "threads": rayon::current_num_threads(), "batch": batch, "steps": steps,
             "steps_per_s": steps as f64 / secs, "images_per_s": (steps * batch) as f64 / secs, "sample64_ms": sample_ms,
         });
         println!("{report}");

@@ -52,7 +52,7 @@ pub fn info() -> FamilyInfo {
         },
         pixels: PixelModel::Continuous,
         hyper: vec![
-            HyperParam::int("channels", "channels", "U-Net channels at 14x14 (twice as many at 7x7)", 32.0, 8.0, 128.0).architecture(),
+            HyperParam::int("channels", "channels", "U-Net channels at 14x14 (twice as many at 7x7)", 32.0, 8.0, 64.0).architecture(),
             HyperParam::choice("schedule", "noise schedule", "how the noise level grows with t", KINDS, 1).architecture(),
             HyperParam::float("p_uncond", "label dropout", "share of training digits shown without their label (for guidance)", 0.1, 0.0, 0.5),
             HyperParam::float("ema", "weight averaging", "decay of the moving average of weights that samples (0: none)", 0.999, 0.0, 0.9999),
