@@ -30,8 +30,14 @@ impl<M: Model + ?Sized> Trainer<M> {
         Trainer { model, rng: StdRng::seed_from_u64(seed), order: vec![], cursor: 0, step: 0 }
     }
 
-    pub fn batch_size(&self) -> usize {
-        hyper::get(self.model.config(), "batch") as usize
+    /// The `batch` every model declares ([`hyper::common`]).
+    pub fn batch_size(&self) -> Result<usize> {
+        #[derive(serde::Deserialize)]
+        struct Common {
+            batch: usize,
+        }
+        let info = self.model.info();
+        Ok(hyper::typed::<Common>(&info.hyper, self.model.config())?.batch)
     }
 
     fn next_indices(&mut self, n_data: usize, b: usize) -> Vec<usize> {
@@ -50,7 +56,7 @@ impl<M: Model + ?Sized> Trainer<M> {
 
     /// One optimisation step on a fresh batch of `data`; returns the lazy losses.
     pub fn step(&mut self, data: &Split) -> Result<StepLosses> {
-        let b = self.batch_size();
+        let b = self.batch_size()?;
         let indices = self.next_indices(data.n, b);
         let device = self.model.device().clone();
         let (images, labels) = data.batch(&indices, &device);

@@ -8,6 +8,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use genlab::data::IMAGE_PIXELS;
 use genlab::families::diffusion::ddpm::{self, Ddpm};
+use genlab::families::diffusion::denoiser;
 use genlab::families::diffusion::sampler::{self, Method};
 use genlab::families::diffusion::schedule::{Kind, Schedule, T};
 use genlab::families::{self, Family, Given, SampleOptions, hyper};
@@ -24,7 +25,7 @@ fn small(channels: f64) -> Ddpm {
     let config = hyper::validate("hyper-parameter", &ddpm::info().hyper, &given).unwrap();
     let device = Device::flex();
     device.seed(7);
-    Ddpm::new(&config, &device)
+    Ddpm::new(&config, &device).unwrap()
 }
 
 #[test]
@@ -99,7 +100,7 @@ fn ddim_with_eta_zero_is_deterministic() {
     let device = Device::flex();
     let net = UNet::new(8, &device);
     let x_t = genlab::noise::normal_tensor(3, [2, IMAGE_PIXELS], &device);
-    let eps = |x: Tensor<2>, t: usize| ddpm::guided_eps(&net, x, t, None, 0.0);
+    let eps = |x: Tensor<2>, t: usize| denoiser::guided_eps(&net, x, t, None, 0.0);
     let run = |eta: f64, noise_seed: u64| {
         let mut k = noise_seed;
         let mut noise = || {
@@ -129,9 +130,9 @@ fn guidance_zero_is_the_unconditional_prediction() {
     let uncond =
         read(net.forward(x.clone(), Tensor::full([3], 400.0, &device), Tensor::from_data(TensorData::new(vec![NULL_LABEL as i64; 3], [3]), &device)));
     let cond = read(net.forward(x.clone(), Tensor::full([3], 400.0, &device), Tensor::from_data(TensorData::new(vec![1i64, 4, 7], [3]), &device)));
-    let w0 = read(ddpm::guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 0.0));
-    let w1 = read(ddpm::guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 1.0));
-    let w3 = read(ddpm::guided_eps(&net, x, 400, Some(&[1, 4, 7]), 3.0));
+    let w0 = read(denoiser::guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 0.0));
+    let w1 = read(denoiser::guided_eps(&net, x.clone(), 400, Some(&[1, 4, 7]), 1.0));
+    let w3 = read(denoiser::guided_eps(&net, x, 400, Some(&[1, 4, 7]), 3.0));
     let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
     assert!(max_diff(&w0, &uncond) < 1e-5, "w = 0 is unconditional");
     assert!(max_diff(&w1, &cond) < 1e-5, "w = 1 is conditional");

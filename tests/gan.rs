@@ -25,7 +25,7 @@ fn small(conditional: bool) -> Gan {
     let config = hyper::validate("hyper-parameter", &families::info(name).unwrap().hyper, &given).unwrap();
     let device = Device::flex();
     device.seed(2);
-    Gan::new(&config, &device, conditional)
+    Gan::new(&config, &device, conditional).unwrap()
 }
 
 #[test]

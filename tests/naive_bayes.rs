@@ -27,7 +27,7 @@ fn binary_split() -> Split {
 /// The shipped naive Bayes as its own type (for its fitted parameters).
 fn shipped_naive_bayes(device: &Device) -> NaiveBayes {
     let file = genlab::weights::decode(common::shipped_weights("naive-bayes"), Some("naive-bayes")).unwrap();
-    let mut nb = NaiveBayes::new(&file.config(&families::info("naive-bayes").unwrap().hyper).unwrap(), device);
+    let mut nb = NaiveBayes::new(&file.config(&families::info("naive-bayes").unwrap().hyper).unwrap(), device).unwrap();
     genlab::families::Model::load_record(&mut nb, file.record).unwrap();
     nb
 }
@@ -43,7 +43,7 @@ fn one_pass_of_counting_is_the_closed_form_fit() {
         &params(&[("smoothing", alpha), ("batch", 8.0)]),
     )
     .unwrap();
-    let mut trainer = Trainer::new(Box::new(NaiveBayes::new(&config, &device)), 3);
+    let mut trainer = Trainer::new(Box::new(NaiveBayes::new(&config, &device).unwrap()), 3);
     for _ in 0..5 {
         block_on(read_scalars(trainer.step(&split).unwrap())).unwrap(); // 5 x 8 = one pass over 40
     }
@@ -79,7 +79,7 @@ fn exact_likelihood_matches_a_direct_computation() {
     let x = data.test.batch_prepared(&[0, 1, 2], nb.info().pixels, 7, &device);
     let bits = block_on(read_f32(x.clone())).unwrap();
     assert!(bits.iter().all(|&b| b == 0.0 || b == 1.0), "binarised");
-    let ll = block_on(read_f32(nb.log_likelihood(x, 1).unwrap().unsqueeze::<2>())).unwrap();
+    let ll = block_on(read_f32(nb.density().unwrap().log_likelihood(x, 1).unsqueeze::<2>())).unwrap();
     // Directly: log sum_c pi_c prod_i theta_ci^x (1 - theta_ci)^(1 - x), from the same weights.
     let fitted = shipped_naive_bayes(&device);
     let (theta, counts) = fitted.fitted();

@@ -2,8 +2,9 @@
 // calls the worker's __genlabPanic, the lab restarts its worker on the CPU with the models it
 // had, and the page says what happened instead of freezing.
 //
-// The test calls the worker's __genlabPanic itself, with the message a panic would carry: the
-// wasm exports have no input that panics (each bad input is an error), which is the point.
+// No bad input panics (each is an error), so the test makes a real one with the wasm export
+// testPanic, which panics only where the global __genlabAllowTestPanic is true: a Rust panic
+// through the real hook, not a call of the worker's callback.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,11 +27,26 @@ test('a panic in the worker is shown in the page; the lab restarts and samples a
     const worker = page.workers().find((w) => /worker\.js/.test(w.url()));
     assert.ok(worker, `the lab's worker among ${page.workers().map((w) => w.url()).join(', ')}`);
     assert.equal(await worker.evaluate(() => typeof self.__genlabPanic), 'function', 'the worker listens for panics');
-    await worker.evaluate(() => self.__genlabPanic("panicked at src/families/vae.rs:1:1: a test panic"));
+    // The same module instance the worker runs (imports are cached by URL).
+    const call = (allow) =>
+      worker.evaluate(async (allow) => {
+        self.__genlabAllowTestPanic = allow;
+        const wasm = await import(new URL('../pkg/genlab.js', self.location.href).href);
+        try {
+          wasm.testPanic('a test panic');
+          return 'returned';
+        } catch (e) {
+          return String(e?.message ?? e);
+        }
+      }, allow);
+    assert.match(await call(false), /panics only where a test allowed it/, 'refused without the test flag');
+    assert.equal(await page.locator('#notice').isVisible(), false, 'a refusal is not a crash');
+    const trap = await call(true);
+    assert.match(trap, /unreachable|RuntimeError/i, 'the panic aborts the wasm instance');
 
     // The page says so, and names the panic.
     await page.locator('#notice').waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match(await page.locator('#notice').textContent(), /the model crashed \(panicked at src\/families\/vae\.rs:1:1: a test panic\) — restarted on the CPU backend/);
+    assert.match(await page.locator('#notice').textContent(), /the model crashed \(panicked at src\/web\/mod\.rs:\d+:\d+:\s*a test panic\) — restarted on the CPU backend/);
     assert.match(await page.locator('#backend').textContent(), /the model crashed/);
 
     // A new worker, and the VAE samples again with another seed.

@@ -130,12 +130,18 @@ mod cli {
             #[arg(long = "setting", value_parser = parse_kv)]
             settings: Vec<(String, f64)>,
         },
-        /// Native training throughput of a fresh model on real MNIST, as JSON.
+        /// Native training throughput of a fresh model on real MNIST, as a JSON line per family.
         Bench {
-            #[arg(long, default_value = "vae")]
-            family: String,
+            /// One family (default: every registered family, in registry order).
+            #[arg(long)]
+            family: Option<String>,
+            /// Timed steps at most.
             #[arg(long, default_value_t = 100)]
             steps: u64,
+            /// On the CPU, stop timing after this many seconds even before --steps (a slow
+            /// family then measures fewer steps instead of keeping everyone waiting).
+            #[arg(long, default_value_t = 30.0)]
+            seconds: f64,
             #[arg(long, default_value_t = 64)]
             batch: u64,
         },
@@ -169,7 +175,14 @@ mod cli {
                 let variants = if no_variants { None } else { Some(slow_samples) };
                 eval(&args.mnist, &weights_dir, samples, seed, memorisation, variants, &params(&settings), &families, json.as_deref())
             }
-            Command::Bench { family, steps, batch } => bench(&family, &args.mnist, &compute_device(&args.device)?, steps, batch),
+            Command::Bench { family, steps, seconds, batch } => {
+                let names: Vec<&str> = match &family {
+                    Some(name) => vec![name.as_str()],
+                    None => families::infos().iter().map(|i| i.name).collect(),
+                };
+                let device = compute_device(&args.device)?;
+                names.into_iter().try_for_each(|name| bench(name, &args.mnist, &device, steps, seconds, batch))
+            }
             Command::UpgradeWeights { files } => {
                 for path in files {
                     let bytes = weights::upgrade(read_file(&path)?)?;
@@ -534,7 +547,7 @@ mod cli {
         out
     }
 
-    fn bench(name: &str, mnist: &Path, device: &Device, steps: u64, batch: u64) -> Result<()> {
+    fn bench(name: &str, mnist: &Path, device: &Device, max_steps: u64, seconds: f64, batch: u64) -> Result<()> {
         let data = Mnist::load_dir(mnist)?;
         let family = families::create(name, &params(&[("batch".into(), batch as f64)]), device)?;
         let mut trainer = Trainer::new(family, 0);
@@ -545,11 +558,14 @@ mod cli {
             block_on(read_scalars(trainer.step(&data.train)?))?;
         }
         // Steps are queued back to back and the last loss read at the end, which waits for
-        // them all: the same on Flex, which computes eagerly.
+        // them all: the same on Flex, which computes eagerly (so only there does the clock
+        // between steps tell how long they took, and only there does --seconds apply).
         let start = Instant::now();
         let mut last = vec![];
-        for _ in 0..steps {
+        let mut steps = 0;
+        while steps < max_steps && !(flex && start.elapsed().as_secs_f64() > seconds) {
             last = trainer.step(&data.train)?;
+            steps += 1;
         }
         block_on(read_scalars(last))?;
         let secs = start.elapsed().as_secs_f64();

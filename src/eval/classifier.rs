@@ -16,7 +16,7 @@
 use crate::data::{IMAGE_SIDE, Split};
 use crate::error::{Error, Result};
 use crate::families::hyper::{self, Config};
-use crate::families::{Base, Batch, Capabilities, FamilyInfo, LossInfo, Model, Paper, PixelModel, StepLosses, Trained};
+use crate::families::{Base, Batch, FamilyInfo, LossInfo, Model, Paper, PixelModel, Settings, StepLosses, Trained};
 use crate::runtime::read_f32;
 use crate::weights::{self, Pending};
 use burn::module::{Module, Param};
@@ -29,6 +29,7 @@ use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use serde::Deserialize;
 
 /// Width of the feature layer.
 pub const FEATURES: usize = 128;
@@ -50,16 +51,7 @@ pub fn info() -> FamilyInfo {
         pixels: PixelModel::Continuous,
         hyper: vec![lr, batch],
         sampling: vec![],
-        capabilities: Capabilities {
-            trainable: true,
-            trajectory: false,
-            likelihood: None,
-            latent: false,
-            encoder: false,
-            conditional: false,
-            classify: true,
-            diffusion: false,
-        },
+        conditional: false,
         losses: vec![LossInfo { key: "xent", label: "cross-entropy (nats)" }, LossInfo { key: "error", label: "training error rate" }],
         train_steps: 4000,
         variants: vec![],
@@ -117,25 +109,34 @@ impl Net {
 
 pub struct Classifier {
     net: Trained<Net>,
-    base: Base,
+    base: Base<Hyper>,
     /// Draws the random shifts of training digits (seeded by the trainer's seed via `new`).
     rng: StdRng,
 }
 
+/// The hyper-parameters [`info`] declares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hyper {
+    lr: f64,
+    #[allow(dead_code)] // read by the training loop
+    batch: usize,
+}
+
 impl Classifier {
-    pub fn new(config: &Config, device: &Device, seed: u64) -> Classifier {
-        let base = Base::new(config, device);
-        Classifier { net: Trained::new(Net::new(&base.device), || AdamConfig::new().init()), base, rng: StdRng::seed_from_u64(seed) }
+    pub fn new(config: &Config, device: &Device, seed: u64) -> Result<Classifier> {
+        let base: Base<Hyper> = Base::new(info().hyper, config, device)?;
+        Ok(Classifier { net: Trained::new(Net::new(&base.device), || AdamConfig::new().init()), base, rng: StdRng::seed_from_u64(seed) })
     }
 
     pub fn create(params: &crate::families::Given, device: &Device, seed: u64) -> Result<Classifier> {
-        Ok(Classifier::new(&hyper::validate("hyper-parameter", &info().hyper, params)?, device, seed))
+        Classifier::new(&hyper::validate("hyper-parameter", &info().hyper, params)?, device, seed)
     }
 
     /// A classifier from its weights file (refusing any other family's file).
     pub fn load(bytes: Vec<u8>, device: &Device) -> Result<Classifier> {
         let file = weights::decode(bytes, Some(NAME))?;
-        let mut c = Classifier::new(&file.config(&info().hyper)?, device, 0);
+        let mut c = Classifier::new(&file.config(&info().hyper)?, device, 0)?;
         c.load_record(file.record)?;
         Ok(c)
     }
@@ -213,16 +214,16 @@ impl Model for Classifier {
         info()
     }
 
-    fn base(&self) -> &Base {
+    fn base(&self) -> &dyn Settings {
         &self.base
     }
 
-    fn base_mut(&mut self) -> &mut Base {
+    fn base_mut(&mut self) -> &mut dyn Settings {
         &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
-        let lr = hyper::get(&self.base.config, "lr");
+        let lr = self.base.hp.lr;
         let (dy, dx) = (self.rng.random_range(-2..=2), self.rng.random_range(-2..=2));
         let x = shift(batch.images, dy, dx);
         let logits = self.net.net.logits_from_features(self.net.net.features(x));

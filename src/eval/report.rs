@@ -181,7 +181,7 @@ pub async fn evaluate(
     if options.n < 2 || options.n > 10 * MAX_SAMPLES {
         return Err(Error::Param(format!("n = {} is out of range [2, {}]", options.n, 10 * MAX_SAMPLES)));
     }
-    let conditional = info.capabilities.conditional && options.mode != Mode::Unconditional;
+    let conditional = info.conditional && options.mode != Mode::Unconditional;
     if options.mode == Mode::Labelled && !conditional {
         return Err(Error::Param(format!("'{}' is not class-conditional: it takes no label", info.name)));
     }

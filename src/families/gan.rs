@@ -33,7 +33,7 @@
 
 use super::hyper::{self, Config, HyperParam};
 use super::{
-    Base, Batch, Capabilities, Family, FamilyInfo, Latent, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses, Trained,
+    Base, Batch, Family, FamilyInfo, Latent, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, Settings, StepLosses, Trained,
 };
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::error::{Error, Result};
@@ -46,6 +46,7 @@ use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::store::ModuleRecord;
 use burn::tensor::activation::{leaky_relu, relu, sigmoid};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use serde::Deserialize;
 
 pub const REGISTRATION: Registration = Registration { info: || info(false), create: |c, d| create(c, d, false) };
 pub const CONDITIONAL: Registration = Registration { info: || info(true), create: |c, d| create(c, d, true) };
@@ -97,16 +98,7 @@ fn info(conditional: bool) -> FamilyInfo {
             batch,
         ],
         sampling: vec![],
-        capabilities: Capabilities {
-            trainable: true,
-            trajectory: false,
-            likelihood: None,
-            latent: true,
-            encoder: false,
-            conditional,
-            classify: false,
-            diffusion: false,
-        },
+        conditional,
         losses: vec![
             LossInfo { key: "d_loss", label: "discriminator loss" },
             LossInfo { key: "g_loss", label: "generator loss" },
@@ -123,8 +115,22 @@ fn optimizer() -> ModuleOptimizer {
     AdamConfig::new().with_beta_1(0.5).init()
 }
 
-fn create(config: &Config, device: &Device, conditional: bool) -> Box<dyn Family> {
-    Box::new(Gan::new(config, device, conditional))
+/// The hyper-parameters [`info`] declares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hyper {
+    z: usize,
+    width: usize,
+    lr_g: f64,
+    lr_d: f64,
+    d_steps: usize,
+    ema: f64,
+    #[allow(dead_code)] // read by the training loop
+    batch: usize,
+}
+
+fn create(config: &Config, device: &Device, conditional: bool) -> Result<Box<dyn Family>> {
+    Ok(Box::new(Gan::new(config, device, conditional)?))
 }
 
 #[derive(Module, Debug)]
@@ -209,24 +215,24 @@ pub struct Gan {
     /// Generator steps since the model was made or loaded (for the average's warm-up).
     updates: u64,
     discriminator: Trained<Discriminator>,
-    base: Base,
+    base: Base<Hyper>,
     conditional: bool,
 }
 
 impl Gan {
-    pub fn new(config: &Config, device: &Device, conditional: bool) -> Gan {
-        let base = Base::new(config, device);
-        let (z, w) = (hyper::get(config, "z") as usize, hyper::get(config, "width") as usize);
+    pub fn new(config: &Config, device: &Device, conditional: bool) -> Result<Gan> {
+        let base: Base<Hyper> = Base::new(info(conditional).hyper, config, device)?;
+        let Hyper { z, width: w, .. } = base.hp;
         let extra = if conditional { CLASSES } else { 0 };
         let generator = Trained::new(Generator::new(z + extra, w, &base.device), optimizer);
-        Gan {
+        Ok(Gan {
             ema: generator.inference(),
             updates: 0,
             generator,
             discriminator: Trained::new(Discriminator::new(conditional, w, &base.device), optimizer),
             base,
             conditional,
-        }
+        })
     }
 
     /// Both players' losses on given digits, labels and noise, without a step: what one
@@ -250,7 +256,7 @@ impl Gan {
     }
 
     fn z_dim(&self) -> usize {
-        hyper::get(&self.base.config, "z") as usize
+        self.base.hp.z
     }
 
     /// The generator's input: z, with the one-hot label appended for the conditional model.
@@ -295,18 +301,16 @@ impl Model for Gan {
         info(self.conditional)
     }
 
-    fn base(&self) -> &Base {
+    fn base(&self) -> &dyn Settings {
         &self.base
     }
 
-    fn base_mut(&mut self) -> &mut Base {
+    fn base_mut(&mut self) -> &mut dyn Settings {
         &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
-        let config = &self.base.config;
-        let (lr_g, lr_d) = (hyper::get(config, "lr_g"), hyper::get(config, "lr_d"));
-        let d_steps = hyper::get(config, "d_steps") as usize;
+        let Hyper { lr_g, lr_d, d_steps, ema: decay, .. } = self.base.hp;
         let device = self.base.device.clone();
         let x = batch.images;
         let b = x.dims()[0];
@@ -330,8 +334,7 @@ impl Model for Gan {
         let fake = self.generator.net.forward(self.input(noise(), &y));
         let g_loss = generator_loss(self.discriminator.net.clone().no_grad().forward(fake, y));
         self.generator.step(lr_g, &g_loss);
-        let decay = ema::warmed_decay(hyper::get(&self.base.config, "ema"), self.updates);
-        self.ema = ema::update(self.ema.clone(), &self.generator.inference(), decay);
+        self.ema = ema::update(self.ema.clone(), &self.generator.inference(), ema::warmed_decay(decay, self.updates));
         self.updates += 1;
         let d = |t: Option<Tensor<1>>| t.expect("d_steps >= 1");
         Ok(vec![d(d_loss), g_loss.detach(), d(d_real), d(d_fake)])

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -113,23 +114,17 @@ pub type Config = BTreeMap<String, f64>;
 /// A JSON object of given values, as the JS API and weights files carry them.
 pub type Given = serde_json::Map<String, serde_json::Value>;
 
-/// Reads a value the family declared (validation put every key in).
-pub fn get(config: &Config, key: &str) -> f64 {
-    config[key]
-}
-
-/// The name of the choice `config[key]` holds (validation put an index in range there).
-pub fn choice(declared: &[HyperParam], config: &Config, key: &str) -> &'static str {
-    let h = declared.iter().find(|h| h.key == key && h.kind == ParamKind::Choice).unwrap_or_else(|| panic!("'{key}' is not a declared choice"));
-    h.choices[get_or_default(declared, config, key) as usize]
-}
-
-/// `config[key]`, or the declared default where a caller left it out.
-pub fn get_or_default(declared: &[HyperParam], config: &Config, key: &str) -> f64 {
-    config
-        .get(key)
-        .copied()
-        .unwrap_or_else(|| declared.iter().find(|h| h.key == key).map(|h| h.default).unwrap_or_else(|| panic!("'{key}' is not declared")))
+/// A family's validated values as its own typed struct: each field named as a declared key,
+/// a choice as an enum whose serde names are the declared choices. Keys missing from `config`
+/// (a caller's partial sampler settings) take their declared defaults.
+///
+/// Validation has already range-checked every value, so this fails only when a family's
+/// struct and its declarations disagree (a programmer's error `tests/registry.rs` catches for
+/// every key and every choice); the structs use `deny_unknown_fields` so a declared key the
+/// struct forgot is caught as well as a field nobody declared.
+pub fn typed<T: DeserializeOwned>(declared: &[HyperParam], config: &Config) -> Result<T> {
+    let given: Given = declared.iter().map(|h| (h.key.to_string(), h.show(config.get(h.key).copied().unwrap_or(h.default)))).collect();
+    serde_json::from_value(serde_json::Value::Object(given)).map_err(|e| Error::Param(format!("the declared settings do not fit their struct: {e}")))
 }
 
 /// Checks `given` against `declared`: unknown keys, non-numbers, unknown choices, non-integers

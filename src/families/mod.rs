@@ -7,29 +7,33 @@
 //! Two traits, because not everything we train generates digits:
 //! - [`Model`]: anything the one training loop trains and the weights format saves (the
 //!   families, and the evaluation's classifier judge);
-//! - [`Family`]: a generative model. `sample` for all; the rest are optional capabilities,
-//!   declared in [`Capabilities`] so views and tests never guess:
-//!   `trajectory` for step-through samplers (diffusion's reverse chain, an RBM's Gibbs chain),
-//!   `log_likelihood` as a bound (VAE) or exact (naive Bayes, PixelCNN, NICE/RealNVP),
-//!   `latent` for decoders of a code space (VAE, GAN generators, latent diffusion),
-//!   `classify` for models that also classify by Bayes' rule, and labels in
-//!   [`SampleOptions`] for class-conditional families (cGAN, guided diffusion).
+//! - [`Family`]: a generative model. `sample` for all; the rest are optional methods whose
+//!   default says "not offered": [`Family::chain`] for step-by-step samplers (diffusion's
+//!   reverse chain, an RBM's Gibbs chain, an autoregressive model's pixels), [`Family::density`]
+//!   for a likelihood (a bound for the VAE, exact for naive Bayes, PixelCNN and flows, an
+//!   estimate for energy models), [`Family::latent`] for decoders of a code space (VAE, GAN
+//!   generators, flows) that may encode too, [`Family::classify`] for models that also
+//!   classify, [`Family::diffusion`] for a forward process to show; and labels in
+//!   [`SampleOptions`] for class-conditional families ([`FamilyInfo::conditional`]).
 //!
-//! What every model repeats lives once in [`trained`]: a [`Base`] (validated hyper-parameters
-//! and the autodiff device, which [`Model::config`] and [`Model::device`] read) and a
-//! [`Trained`] per optimised network (its optimiser step, its weights, loading a record). A
-//! family's own code is its maths: the loss of [`Model::train_step`] (which gets the step
-//! number in [`Batch::step`]), how it samples, its optional capabilities.
+//! What the page and the API may ask of a family, its [`Capabilities`], is read off those
+//! methods ([`capabilities`], once per family), never declared: it cannot disagree with them.
+//!
+//! What every model repeats lives once in [`trained`]: a [`Base`] (the hyper-parameters as the
+//! family's own typed struct, `base.hp`, read from the validated values by [`hyper::typed`],
+//! and the autodiff device) and a [`Trained`] per optimised network (its optimiser step, its
+//! weights, loading a record). A family's own code is its maths: the loss of
+//! [`Model::train_step`] (which gets the step number in [`Batch::step`]), how it samples, its
+//! optional methods.
 //!
 //! Samplers of many dependent steps hand out a [`Chain`] ([`Family::chain`]): one mechanism
 //! for progress, cancelling and step-by-step views, whoever drives it (see [`chain`]).
 //!
 //! Declarations the rest of the program reads instead of knowing families: [`FamilyInfo`]'s
-//! hyper-parameters and sampler settings (choices by name, see [`hyper::choice`]), its
-//! capabilities (kept in step with the optional methods by `tests/registry.rs`), its
-//! [`PixelModel`] and [`Likelihood`] kind (exact, bound or estimate; of binarised, [0, 1] or
-//! dequantised 8-bit digits, so no table sets incomparable figures side by side), the extra
-//! evaluations of its sampler ([`Variant`]) and the families it is built on (`built_on`).
+//! hyper-parameters and sampler settings (ranges for the page; choices by name), its
+//! [`PixelModel`] (binarised, [0, 1] or dequantised 8-bit digits, so with the [`Likelihood`]
+//! kind no table sets incomparable figures side by side), the extra evaluations of its sampler
+//! ([`Variant`]) and the families it is built on (`built_on`).
 //!
 //! Methods return lazy tensors, never host values: the caller reads them back with
 //! [`crate::runtime`], which is async so the same code runs on WebGPU in the browser.
@@ -50,7 +54,7 @@ use serde::Serialize;
 
 pub use chain::Chain;
 pub use hyper::{Config, Given, HyperParam, ParamKind};
-pub use trained::{Base, Trained};
+pub use trained::{Base, Settings, Trained};
 
 /// Where a model comes from.
 #[derive(Debug, Clone, Serialize)]
@@ -92,19 +96,42 @@ pub enum Likelihood {
     Estimate,
 }
 
-/// Optional capabilities, declared so that views and tests never have to guess.
-#[derive(Debug, Clone, Serialize)]
+/// What a family can do beyond sampling, for the page and the API. Never declared: read off
+/// the family's optional methods by [`capabilities`] (one source of truth), except
+/// `conditional`, which is [`FamilyInfo::conditional`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Capabilities {
-    pub trainable: bool,
+    /// [`Family::chain`]: a step-by-step sampler, so a trajectory to show.
     pub trajectory: bool,
+    /// [`Family::density`]'s kind.
     pub likelihood: Option<Likelihood>,
+    /// [`Family::latent`]: a code space that decodes to digits.
     pub latent: bool,
-    /// The latent space has an encoder too (images to codes), not only a decoder.
+    /// The latent space has an encoder too ([`Latent::encode`]), so the family reconstructs.
     pub encoder: bool,
     pub conditional: bool,
+    /// [`Family::classify`]: classifiers carried beside the generative model.
     pub classify: bool,
-    /// A diffusion model: it has a forward (noising) process to show.
+    /// [`Family::diffusion`]: a forward (noising) process to show.
     pub diffusion: bool,
+}
+
+impl Capabilities {
+    /// Reads what `family` implements: each optional method asked once, on a tiny input.
+    pub fn of(family: &dyn Family) -> Capabilities {
+        let device = family.device().clone().without_autodiff();
+        let x = || Tensor::<2>::zeros([1, crate::data::IMAGE_PIXELS], &device);
+        let latent = family.latent();
+        Capabilities {
+            trajectory: family.chain(&SampleOptions::new(1, 0)).is_some(),
+            likelihood: family.density().map(|d| d.kind()),
+            latent: latent.is_some(),
+            encoder: latent.is_some_and(|l| l.encode(x()).is_some()),
+            conditional: family.info().conditional,
+            classify: family.classify(x()).is_some(),
+            diffusion: family.diffusion().is_some(),
+        }
+    }
 }
 
 /// A named scalar the training loop reports (its key appears in [`StepLosses`] order).
@@ -126,7 +153,8 @@ pub struct FamilyInfo {
     pub hyper: Vec<HyperParam>,
     /// Settings of the sampler (steps, eta, guidance, ...), given per `sample` call.
     pub sampling: Vec<HyperParam>,
-    pub capabilities: Capabilities,
+    /// Samples take class labels ([`SampleOptions::labels`]).
+    pub conditional: bool,
     pub losses: Vec<LossInfo>,
     /// Training steps of the shipped weights (`./build.sh train NAME` runs this many).
     pub train_steps: u64,
@@ -190,7 +218,7 @@ impl SampleOptions {
             return Err(Error::Param(format!("n = {n} is out of range [1, {MAX_SAMPLES}]")));
         }
         if let Some(labels) = &labels {
-            if !info.capabilities.conditional {
+            if !info.conditional {
                 return Err(Error::Param(format!("'{}' is not class-conditional: it takes no label", info.name)));
             }
             if labels.len() != n {
@@ -204,9 +232,9 @@ impl SampleOptions {
         Ok(SampleOptions { n, seed, labels, settings })
     }
 
-    /// A sampler setting, or its declared default.
-    pub fn setting(&self, info: &FamilyInfo, key: &str) -> f64 {
-        hyper::get_or_default(&info.sampling, &self.settings, key)
+    /// The sampler settings as the family's struct (declared defaults where not given).
+    pub fn typed<S: serde::de::DeserializeOwned>(&self, info: &FamilyInfo) -> Result<S> {
+        hyper::typed(&info.sampling, &self.settings)
     }
 }
 
@@ -236,6 +264,15 @@ pub trait Latent {
     }
 }
 
+/// log p(x) of a family that has a likelihood, and which kind of figure it is.
+pub trait Density {
+    fn kind(&self) -> Likelihood;
+    /// log p(x) in nats per image (or a bound on it, or an estimate of it, per [`Density::kind`])
+    /// for images prepared per [`PixelModel`]. A bound may tighten with `samples` importance
+    /// samples (1 gives the family's basic bound, the ELBO for a VAE); exact likelihoods ignore it.
+    fn log_likelihood(&self, x: Tensor<2>, samples: usize) -> Tensor<1>;
+}
+
 /// The forward process of a diffusion-style family, for views that show the noising.
 pub trait Diffusion {
     /// sqrt(alpha_bar_t) is the signal level after step t + 1 (t = 0..T-1), and
@@ -250,15 +287,15 @@ pub trait Diffusion {
 pub trait Model {
     fn info(&self) -> FamilyInfo;
     /// Its hyper-parameters and device, held in one [`Base`].
-    fn base(&self) -> &Base;
-    fn base_mut(&mut self) -> &mut Base;
+    fn base(&self) -> &dyn Settings;
+    fn base_mut(&mut self) -> &mut dyn Settings;
     /// The hyper-parameters this instance was built with.
     fn config(&self) -> &Config {
-        &self.base().config
+        self.base().config()
     }
     /// The device it trains on (an autodiff device).
     fn device(&self) -> &Device {
-        &self.base().device
+        self.base().device()
     }
     /// One optimisation step on `batch`; returns the losses named in `info().losses`.
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses>;
@@ -282,7 +319,7 @@ pub trait Model {
             merged.insert(key.clone(), value.clone());
         }
         let config = hyper::validate("hyper-parameter", &info.hyper, &merged)?;
-        self.base_mut().config = config.clone();
+        self.base_mut().set_config(config.clone())?;
         Ok(config)
     }
 }
@@ -302,19 +339,18 @@ pub trait Family: Model {
     fn trajectory(&self, options: &SampleOptions, frames: usize) -> Option<Result<Vec<Frame>>> {
         self.chain(options).map(|chain| chain::trajectory(chain?, frames))
     }
-    /// log p(x) in nats per image, or a lower bound on it, for images prepared per
-    /// [`PixelModel`]. A bound may tighten with `samples` importance samples (1 gives the
-    /// family's basic bound, the ELBO for a VAE); exact likelihoods ignore it.
-    fn log_likelihood(&self, _x: Tensor<2>, _samples: usize) -> Option<Tensor<1>> {
+    /// The family's likelihood, where it has one (exact, a bound or an estimate).
+    fn density(&self) -> Option<&dyn Density> {
         None
     }
     fn latent(&self) -> Option<&dyn Latent> {
         None
     }
-    /// Images passed through the model and back (autoencoders); `None` for families that
-    /// cannot, an error when they can but failed.
-    fn reconstruct(&self, _x: Tensor<2>) -> Option<Result<Tensor<2>>> {
-        None
+    /// Images passed through the model and back: the decoded code of each image, for a family
+    /// whose latent space has an encoder; `None` for families without one.
+    fn reconstruct(&self, x: Tensor<2>) -> Option<Result<Tensor<2>>> {
+        let latent = self.latent()?;
+        Some(latent.decode(latent.encode(x)?, None))
     }
     /// Classifiers the family carries, by name: log p(class | x), `[b, 10]`, for images
     /// prepared per [`PixelModel`] (naive Bayes by Bayes' rule, beside its discriminative twin).
@@ -329,7 +365,7 @@ pub trait Family: Model {
 /// A registry entry: what the family is and how to build one.
 pub struct Registration {
     pub info: fn() -> FamilyInfo,
-    pub create: fn(&Config, &Device) -> Box<dyn Family>,
+    pub create: fn(&Config, &Device) -> Result<Box<dyn Family>>,
 }
 
 /// Every family, in the order the gallery shows them.
@@ -347,6 +383,35 @@ fn find(name: &str) -> Result<&'static Registration> {
     })
 }
 
+/// What each registered family can do ([`Capabilities::of`] a default instance on the CPU,
+/// read once), in registry order.
+pub fn capabilities() -> &'static [Capabilities] {
+    static CAPS: std::sync::OnceLock<Vec<Capabilities>> = std::sync::OnceLock::new();
+    CAPS.get_or_init(|| {
+        let device = Device::flex();
+        REGISTRY
+            .iter()
+            .map(|r| {
+                let config = hyper::validate("hyper-parameter", &(r.info)().hyper, &Given::new()).expect("defaults are in range");
+                Capabilities::of(&*(r.create)(&config, &device).expect("a family builds from its defaults"))
+            })
+            .collect()
+    })
+}
+
+/// A family as the page sees it: what it declares and what it can do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Described {
+    #[serde(flatten)]
+    pub info: FamilyInfo,
+    pub capabilities: Capabilities,
+}
+
+/// Every family with its capabilities, in registry order.
+pub fn described() -> Vec<Described> {
+    infos().into_iter().zip(capabilities().iter().cloned()).map(|(info, capabilities)| Described { info, capabilities }).collect()
+}
+
 pub fn info(name: &str) -> Result<FamilyInfo> {
     Ok((find(name)?.info)())
 }
@@ -356,7 +421,7 @@ pub fn info(name: &str) -> Result<FamilyInfo> {
 pub fn create(name: &str, params: &Given, device: &Device) -> Result<Box<dyn Family>> {
     let reg = find(name)?;
     let config = hyper::validate("hyper-parameter", &(reg.info)().hyper, params)?;
-    Ok((reg.create)(&config, device))
+    (reg.create)(&config, device)
 }
 
 /// Builds a family from a weights file, checking it is the family the caller expects.
@@ -368,7 +433,7 @@ pub fn load(expected: Option<&str>, bytes: Vec<u8>, device: &Device) -> Result<B
 pub fn load_trained(expected: Option<&str>, bytes: Vec<u8>, device: &Device) -> Result<(Box<dyn Family>, u64)> {
     let file = weights::decode(bytes, expected)?;
     let reg = find(&file.family)?;
-    let mut family = (reg.create)(&file.config(&(reg.info)().hyper)?, device);
+    let mut family = (reg.create)(&file.config(&(reg.info)().hyper)?, device)?;
     family.load_record(file.record)?;
     Ok((family, file.steps))
 }

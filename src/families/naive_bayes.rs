@@ -23,7 +23,8 @@
 
 use super::hyper::{self, Config, HyperParam};
 use super::{
-    Base, Batch, Capabilities, Family, FamilyInfo, Likelihood, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses, Trained,
+    Base, Batch, Density, Family, FamilyInfo, Likelihood, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, Settings, StepLosses,
+    Trained,
 };
 use crate::data::IMAGE_PIXELS;
 use crate::error::Result;
@@ -36,6 +37,7 @@ use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::store::ModuleRecord;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
+use serde::Deserialize;
 
 pub const REGISTRATION: Registration = Registration { info, create };
 
@@ -61,16 +63,7 @@ fn info() -> FamilyInfo {
             batch,
         ],
         sampling: vec![],
-        capabilities: Capabilities {
-            trainable: true,
-            trajectory: false,
-            likelihood: Some(Likelihood::Exact),
-            latent: false,
-            encoder: false,
-            conditional: true,
-            classify: true,
-            diffusion: false,
-        },
+        conditional: true,
         losses: vec![
             LossInfo { key: "nll", label: "naive Bayes -log p(x) of the batch before counting it (nats)" },
             LossInfo { key: "xent", label: "logistic regression cross-entropy (nats)" },
@@ -86,8 +79,18 @@ fn optimizer() -> ModuleOptimizer {
     AdamConfig::new().with_weight_decay(Some(WeightDecayConfig::new(1e-5))).init()
 }
 
-fn create(config: &Config, device: &Device) -> Box<dyn Family> {
-    Box::new(NaiveBayes::new(config, device))
+/// The hyper-parameters [`info`] declares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hyper {
+    smoothing: f64,
+    lr: f64,
+    #[allow(dead_code)] // read by the training loop
+    batch: usize,
+}
+
+fn create(config: &Config, device: &Device) -> Result<Box<dyn Family>> {
+    Ok(Box::new(NaiveBayes::new(config, device)?))
 }
 
 /// The counts (not trained by gradients: they are set by counting) and the regression twin.
@@ -130,18 +133,18 @@ impl NbModel {
 
 pub struct NaiveBayes {
     model: Trained<NbModel>,
-    base: Base,
+    base: Base<Hyper>,
 }
 
 impl NaiveBayes {
     /// An empty model (no counts yet) with validated hyper-parameters.
-    pub fn new(config: &Config, device: &Device) -> NaiveBayes {
-        let base = Base::new(config, device);
-        NaiveBayes { model: Trained::new(NbModel::new(&base.device), optimizer), base }
+    pub fn new(config: &Config, device: &Device) -> Result<NaiveBayes> {
+        let base: Base<Hyper> = Base::new(info().hyper, config, device)?;
+        Ok(NaiveBayes { model: Trained::new(NbModel::new(&base.device), optimizer), base })
     }
 
     fn alpha(&self) -> f64 {
-        hyper::get(&self.base.config, "smoothing")
+        self.base.hp.smoothing
     }
 
     fn inference(&self) -> (NbModel, Device) {
@@ -160,11 +163,11 @@ impl Model for NaiveBayes {
         info()
     }
 
-    fn base(&self) -> &Base {
+    fn base(&self) -> &dyn Settings {
         &self.base
     }
 
-    fn base_mut(&mut self) -> &mut Base {
+    fn base_mut(&mut self) -> &mut dyn Settings {
         &mut self.base
     }
 
@@ -182,7 +185,7 @@ impl Model for NaiveBayes {
         model.pixel_counts = model.pixel_counts.clone().map(|c| (c + ink).detach());
         // The discriminative twin: one gradient step of logistic regression.
         let xent = cross_entropy(model.logreg.forward(x), batch.labels);
-        self.model.step(hyper::get(&self.base.config, "lr"), &xent);
+        self.model.step(self.base.hp.lr, &xent);
         Ok(vec![nll.detach(), xent.detach()])
     }
 
@@ -216,10 +219,8 @@ impl Family for NaiveBayes {
         Ok(u.lower(probs).float())
     }
 
-    /// Exact: log p(x) = log sum_c p(x, c).
-    fn log_likelihood(&self, x: Tensor<2>, _samples: usize) -> Option<Tensor<1>> {
-        let (m, device) = self.inference();
-        Some(log_sum_exp(m.log_joint(x.to_device(&device), self.alpha()), 1).flatten(0, 1))
+    fn density(&self) -> Option<&dyn Density> {
+        Some(self)
     }
 
     /// Naive Bayes by Bayes' rule, and its logistic-regression twin.
@@ -229,5 +230,17 @@ impl Family for NaiveBayes {
         let joint = m.log_joint(x.clone(), self.alpha());
         let posterior = joint.clone() - log_sum_exp(joint, 1);
         Some(vec![("naive Bayes (generative)", posterior), ("logistic regression (discriminative)", log_softmax(m.logreg.forward(x), 1))])
+    }
+}
+
+impl Density for NaiveBayes {
+    fn kind(&self) -> Likelihood {
+        Likelihood::Exact
+    }
+
+    /// log p(x) = log sum_c p(x, c): ten terms, no bound needed.
+    fn log_likelihood(&self, x: Tensor<2>, _samples: usize) -> Tensor<1> {
+        let (m, device) = self.inference();
+        log_sum_exp(m.log_joint(x.to_device(&device), self.alpha()), 1).flatten(0, 1)
     }
 }

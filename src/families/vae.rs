@@ -19,8 +19,8 @@
 
 use super::hyper::{self, Config, HyperParam};
 use super::{
-    Base, Batch, Capabilities, Family, FamilyInfo, Latent, Likelihood, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses,
-    Trained,
+    Base, Batch, Density, Family, FamilyInfo, Latent, Likelihood, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, Settings,
+    StepLosses, Trained,
 };
 use crate::data::IMAGE_PIXELS;
 use crate::error::Result;
@@ -33,6 +33,7 @@ use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::store::ModuleRecord;
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
+use serde::Deserialize;
 
 pub const REGISTRATION: Registration = Registration { info, create };
 
@@ -58,16 +59,7 @@ fn info() -> FamilyInfo {
             batch,
         ],
         sampling: vec![],
-        capabilities: Capabilities {
-            trainable: true,
-            trajectory: false,
-            likelihood: Some(Likelihood::Bound),
-            latent: true,
-            encoder: true,
-            conditional: false,
-            classify: false,
-            diffusion: false,
-        },
+        conditional: false,
         losses: vec![
             LossInfo { key: "recon", label: "reconstruction -log p(x|z) (nats)" },
             LossInfo { key: "kl", label: "KL(q(z|x) || p(z)) (nats)" },
@@ -87,11 +79,21 @@ fn optimizer() -> ModuleOptimizer {
     AdamConfig::new().with_weight_decay(Some(WeightDecayConfig::new(1e-5))).init()
 }
 
-fn create(config: &Config, device: &Device) -> Box<dyn Family> {
-    let latent = hyper::get(config, "latent") as usize;
-    let hidden = hyper::get(config, "hidden") as usize;
-    let base = Base::new(config, device);
-    Box::new(Vae { model: Trained::new(VaeModel::new(latent, hidden, &base.device), optimizer), base })
+/// The hyper-parameters [`info`] declares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Hyper {
+    latent: usize,
+    hidden: usize,
+    beta: f64,
+    lr: f64,
+    #[allow(dead_code)] // read by the training loop
+    batch: usize,
+}
+
+fn create(config: &Config, device: &Device) -> Result<Box<dyn Family>> {
+    let base: Base<Hyper> = Base::new(info().hyper, config, device)?;
+    Ok(Box::new(Vae { model: Trained::new(VaeModel::new(base.hp.latent, base.hp.hidden, &base.device), optimizer), base }))
 }
 
 /// Encoder 784 -> h -> h -> (mu, log sigma^2); decoder z -> h -> h -> 784 logits.
@@ -166,12 +168,12 @@ pub fn iwae_bound(model: &VaeModel, x: Tensor<2>, k: usize) -> Tensor<1> {
 
 pub struct Vae {
     model: Trained<VaeModel>,
-    base: Base,
+    base: Base<Hyper>,
 }
 
 impl Vae {
     fn latent_size(&self) -> usize {
-        hyper::get(&self.base.config, "latent") as usize
+        self.base.hp.latent
     }
 
     /// The model without gradient tracking, and the plain device, for inference.
@@ -185,17 +187,16 @@ impl Model for Vae {
         info()
     }
 
-    fn base(&self) -> &Base {
+    fn base(&self) -> &dyn Settings {
         &self.base
     }
 
-    fn base_mut(&mut self) -> &mut Base {
+    fn base_mut(&mut self) -> &mut dyn Settings {
         &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
-        let beta = hyper::get(&self.base.config, "beta");
-        let lr = hyper::get(&self.base.config, "lr");
+        let Hyper { beta, lr, .. } = self.base.hp;
         let x = batch.images;
         let eps = Tensor::random([x.dims()[0], self.latent_size()], Distribution::Normal(0.0, 1.0), &self.base.device);
         let (recon, kl) = neg_elbo_terms(&self.model.net, x, eps);
@@ -221,29 +222,35 @@ impl Family for Vae {
         self.decode(z, None)
     }
 
-    /// With one sample the ELBO (the KL in closed form), with more the IWAE bound.
-    fn log_likelihood(&self, x: Tensor<2>, samples: usize) -> Option<Tensor<1>> {
-        let (model, device) = self.inference();
-        let x = x.to_device(&device);
-        if samples > 1 {
-            return Some(iwae_bound(&model, x, samples));
-        }
-        let eps = Tensor::random([x.dims()[0], self.latent_size()], Distribution::Normal(0.0, 1.0), &device);
-        let (recon, kl) = neg_elbo_terms(&model, x, eps);
-        Some((recon + kl).neg())
+    fn density(&self) -> Option<&dyn Density> {
+        Some(self)
     }
 
     fn latent(&self) -> Option<&dyn Latent> {
         Some(self)
     }
+}
 
-    /// Decodes the posterior mean: the model's best guess at the digit.
-    fn reconstruct(&self, x: Tensor<2>) -> Option<Result<Tensor<2>>> {
-        let z = self.encode(x)?;
-        Some(self.decode(z, None))
+impl Density for Vae {
+    fn kind(&self) -> Likelihood {
+        Likelihood::Bound
+    }
+
+    /// With one sample the ELBO (the KL in closed form), with more the IWAE bound.
+    fn log_likelihood(&self, x: Tensor<2>, samples: usize) -> Tensor<1> {
+        let (model, device) = self.inference();
+        let x = x.to_device(&device);
+        if samples > 1 {
+            return iwae_bound(&model, x, samples);
+        }
+        let eps = Tensor::random([x.dims()[0], self.latent_size()], Distribution::Normal(0.0, 1.0), &device);
+        let (recon, kl) = neg_elbo_terms(&model, x, eps);
+        (recon + kl).neg()
     }
 }
 
+/// Its encoder gives the posterior mean, so [`Family::reconstruct`] decodes the model's best
+/// guess at the digit.
 impl Latent for Vae {
     fn latent_dim(&self) -> usize {
         self.latent_size()

@@ -24,10 +24,23 @@ pub fn start() {
     }));
 }
 
+/// Panics with `message`: a real Rust panic, so a test can prove the hook above reaches the
+/// page and the lab recovers (pkg-tests/tests/crash.test.mjs). No bad input panics (each is
+/// an error), so this is the only way to make one; it is refused with an error unless the
+/// calling global's `__genlabAllowTestPanic` is `true`, which only that test sets.
+#[wasm_bindgen(js_name = testPanic)]
+pub fn test_panic(message: String) -> Result<(), JsError> {
+    let allowed = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__genlabAllowTestPanic")).is_ok_and(|v| v.as_bool() == Some(true));
+    if !allowed {
+        return Err(JsError::new("testPanic panics only where a test allowed it (__genlabAllowTestPanic = true)"));
+    }
+    panic!("{message}");
+}
+
 /// The families in the registry, with hyper-parameters, ranges and capabilities.
 #[wasm_bindgen]
 pub fn families() -> Result<JsValue, JsError> {
-    to_js(&crate::families::infos())
+    to_js(&crate::families::described())
 }
 
 pub(crate) fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {

@@ -58,7 +58,9 @@ export const TEST_DIGITS = 10000;
  * @property {'binarized'|'continuous'|'dequantized'} pixels
  * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
  * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
- * @property {{trainable: boolean, trajectory: boolean, likelihood: 'bound'|'exact'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean}} capabilities
+ * @property {boolean} conditional  samples take class labels
+ * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean}} capabilities
+ *   what the family can do beyond sampling, read off the methods it implements (never declared)
  * @property {{key: string, label: string}[]} losses
  * @property {number} train_steps  training steps of the shipped weights
  */
@@ -1029,7 +1031,6 @@ export class GenLab extends Emitter {
     } = options;
     const known = new Set(['params', 'from', 'steps', 'seed', 'chunk', 'sampleEvery', 'sampleN', 'snapshotEvery']);
     for (const k of Object.keys(options)) if (!known.has(k)) throw paramError(`unknown training option '${k}' (known: ${[...known].join(', ')})`);
-    if (!info.capabilities.trainable) throw new Error(`'${family}' cannot be trained in the browser`);
     if (params === null || typeof params !== 'object' || Array.isArray(params)) throw paramError('params must be an object of hyper-parameters');
     for (const [key, v] of Object.entries(params)) {
       const h = info.hyper.find((x) => x.key === key);

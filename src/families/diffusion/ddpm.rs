@@ -17,15 +17,16 @@
 //! weights file use an exponential moving average of the weights ([`crate::nn::ema`]), as
 //! Ho et al. do.
 
-use super::sampler::{METHODS, Method, Reverse, Step};
+use super::chain::{Guided, Request, Space};
+use super::denoiser::Denoiser;
+use super::sampler::{METHODS, Sampler};
 use super::schedule::{KINDS, Kind, Schedule, T};
-use crate::data::IMAGE_PIXELS;
 use crate::error::Result;
 use crate::families::chain::{self, Chain};
 use crate::families::hyper::{self, Config, HyperParam};
 use crate::families::{
-    Base, Batch, Capabilities, Diffusion, Family, FamilyInfo, Frame, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, StepLosses,
-    Trained, Variant,
+    Base, Batch, Diffusion, Family, FamilyInfo, LossInfo, Model, Paper, PixelModel, Registration, SampleOptions, Settings, StepLosses, Trained,
+    Variant,
 };
 use crate::nn::ema;
 use crate::nn::unet::{NULL_LABEL, UNet};
@@ -33,7 +34,9 @@ use crate::weights::Pending;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::store::ModuleRecord;
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use serde::Deserialize;
 use serde_json::json;
+use std::rc::Rc;
 
 pub const REGISTRATION: Registration = Registration { info, create };
 
@@ -72,16 +75,7 @@ pub fn info() -> FamilyInfo {
                 10.0,
             ),
         ],
-        capabilities: Capabilities {
-            trainable: true,
-            trajectory: true,
-            likelihood: None,
-            latent: false,
-            encoder: false,
-            conditional: true,
-            classify: false,
-            diffusion: true,
-        },
+        conditional: true,
         losses: vec![LossInfo { key: "mse", label: "noise prediction error |eps - eps_theta|^2 per pixel" }],
         train_steps: 5000,
         // The speed/quality trade-off (DDIM 10, 50, 250 steps, ancestral DDPM with all 1000)
@@ -104,8 +98,31 @@ fn optimizer() -> ModuleOptimizer {
     AdamConfig::new().init()
 }
 
-fn create(config: &Config, device: &Device) -> Box<dyn Family> {
-    Box::new(Ddpm::new(config, device))
+/// The hyper-parameters [`info`] declares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hyper {
+    channels: usize,
+    schedule: Kind,
+    p_uncond: f64,
+    ema: f64,
+    lr: f64,
+    #[allow(dead_code)] // read by the training loop
+    batch: usize,
+}
+
+/// The sampler settings [`info`] declares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sampling {
+    sampler: Sampler,
+    steps: usize,
+    eta: f64,
+    guidance: f64,
+}
+
+fn create(config: &Config, device: &Device) -> Result<Box<dyn Family>> {
+    Ok(Box::new(Ddpm::new(config, device)?))
 }
 
 pub struct Ddpm {
@@ -118,7 +135,7 @@ pub struct Ddpm {
     schedule: Schedule,
     /// alpha_bar_t on the device, `[T]`, for the training step's closed-form noising.
     alpha_bar: Tensor<1>,
-    base: Base,
+    base: Base<Hyper>,
 }
 
 /// Pixels in [0, 1] to the diffusion's [-1, 1], and back (clamped for display).
@@ -130,14 +147,18 @@ fn to_unit(x: Tensor<2>) -> Tensor<2> {
     x.add_scalar(1.0).div_scalar(2.0).clamp(0.0, 1.0)
 }
 
+/// Pixel space: x0 is clipped to [-1, 1], and states are shown as pixels in [0, 1].
+fn pixels() -> Space {
+    Space { clip: Some((-1.0, 1.0)), show: Rc::new(to_unit) }
+}
+
 impl Ddpm {
-    pub fn new(config: &Config, device: &Device) -> Ddpm {
-        let base = Base::new(config, device);
-        let kind = hyper::choice(&info().hyper, config, "schedule");
-        let schedule = Schedule::new(Kind::named(kind).expect("KINDS lists Kind's names"));
+    pub fn new(config: &Config, device: &Device) -> Result<Ddpm> {
+        let base: Base<Hyper> = Base::new(info().hyper, config, device)?;
+        let schedule = Schedule::new(base.hp.schedule);
         let ab: Vec<f32> = schedule.alpha_bar.iter().map(|&v| v as f32).collect();
-        let net = Trained::new(UNet::new(hyper::get(config, "channels") as usize, &base.device), optimizer);
-        Ddpm { ema: net.inference(), net, updates: 0, alpha_bar: Tensor::from_data(TensorData::new(ab, [T]), &base.device), schedule, base }
+        let net = Trained::new(UNet::new(base.hp.channels, &base.device), optimizer);
+        Ok(Ddpm { ema: net.inference(), net, updates: 0, alpha_bar: Tensor::from_data(TensorData::new(ab, [T]), &base.device), schedule, base })
     }
 
     pub fn schedule(&self) -> &Schedule {
@@ -154,93 +175,10 @@ impl Ddpm {
 
     /// The reverse chain for `options`, owning what it needs (the averaged network is shared,
     /// not copied), so the page can drive it across awaits.
-    fn reverse(&self, options: &SampleOptions) -> DdpmChain {
-        let info = info();
-        let device = self.base.inference_device();
-        let sampler = hyper::choice(&info.sampling, &options.settings, "sampler");
-        let method = Method::named(sampler, options.setting(&info, "eta")).expect("METHODS lists the names Method knows");
-        let steps = options.setting(&info, "steps") as usize;
-        let x_t = crate::noise::normal_tensor(options.seed, [options.n, IMAGE_PIXELS], &device);
-        DdpmChain {
-            reverse: Reverse::new(&self.schedule, method, steps, Some((-1.0, 1.0)), x_t),
-            net: self.ema.clone(),
-            schedule: self.schedule.clone(),
-            labels: options.labels.clone(),
-            w: options.setting(&info, "guidance"),
-            seed: options.seed,
-            draws: 0,
-            last: None,
-            device,
-        }
-    }
-}
-
-/// eps_theta(x_t, t) with classifier-free guidance: unconditional without labels, else
-/// eps_u + w (eps_c - eps_u), both from one batch of 2n.
-pub fn guided_eps(net: &UNet, x: Tensor<2>, t: usize, labels: Option<&[u8]>, w: f64) -> Tensor<2> {
-    let device = x.device();
-    let [n, d] = x.dims();
-    let time = |m: usize| Tensor::<1>::full([m], t as f32, &device);
-    let ids = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), &device);
-    match labels {
-        None => net.forward(x, time(n), ids(vec![NULL_LABEL as i64; n])),
-        Some(labels) => {
-            let mut y: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
-            y.extend(std::iter::repeat_n(NULL_LABEL as i64, n));
-            let both = net.forward(Tensor::cat(vec![x.clone(), x], 0), time(2 * n), ids(y));
-            let cond = both.clone().slice([0..n, 0..d]);
-            let uncond = both.slice([n..2 * n, 0..d]);
-            uncond.clone() + (cond - uncond).mul_scalar(w)
-        }
-    }
-}
-
-/// The DDPM's reverse chain between steps: the sampler's state and what each step needs.
-struct DdpmChain {
-    reverse: Reverse,
-    net: UNet,
-    schedule: Schedule,
-    labels: Option<Vec<u8>>,
-    w: f64,
-    seed: u64,
-    /// Noise draws so far: draw k is seeded from (seed, k), the same on every backend.
-    draws: u64,
-    /// The last step taken (for frames).
-    last: Option<Step>,
-    device: Device,
-}
-
-impl Chain for DdpmChain {
-    fn steps(&self) -> usize {
-        self.reverse.steps()
-    }
-
-    fn done(&self) -> usize {
-        self.reverse.done()
-    }
-
-    fn step(&mut self) -> Result<()> {
-        let DdpmChain { reverse, net, schedule, labels, w, seed, draws, last, device } = self;
-        let n = reverse.x().dims()[0];
-        let eps = |x: Tensor<2>, t: usize| guided_eps(net, x, t, labels.as_deref(), *w);
-        let mut noise = || {
-            *draws += 1;
-            crate::noise::normal_tensor(seed.wrapping_add(draws.wrapping_mul(0x9e37_79b9)), [n, IMAGE_PIXELS], device)
-        };
-        *last = Some(reverse.step(schedule, &eps, &mut noise));
-        Ok(())
-    }
-
-    /// x_t and the predicted x0 as images; before the first step, the pure noise x_T.
-    fn frame(&self) -> Frame {
-        match &self.last {
-            None => Frame { t: T, x: to_unit(self.reverse.x().clone()), x0: None },
-            Some(s) => Frame { t: s.t, x: to_unit(s.x.clone()), x0: Some(to_unit(s.x0.clone())) },
-        }
-    }
-
-    fn finish(self: Box<Self>) -> Result<Tensor<2>> {
-        Ok(to_unit(self.reverse.x().clone()))
+    fn reverse(&self, options: &SampleOptions) -> Result<Guided<UNet>> {
+        let Sampling { sampler, steps, eta, guidance } = options.typed(&info())?;
+        let request = Request { n: options.n, seed: options.seed, method: sampler.method(eta), steps, labels: options.labels.clone(), guidance };
+        Ok(Guided::new(self.ema.clone(), self.schedule.clone(), pixels(), request, &self.base.inference_device()))
     }
 }
 
@@ -249,26 +187,25 @@ impl Model for Ddpm {
         info()
     }
 
-    fn base(&self) -> &Base {
+    fn base(&self) -> &dyn Settings {
         &self.base
     }
 
-    fn base_mut(&mut self) -> &mut Base {
+    fn base_mut(&mut self) -> &mut dyn Settings {
         &mut self.base
     }
 
     fn train_step(&mut self, batch: Batch) -> Result<StepLosses> {
-        let config = &self.base.config;
-        let (lr, p_uncond, decay) = (hyper::get(config, "lr"), hyper::get(config, "p_uncond"), hyper::get(config, "ema"));
+        let Hyper { lr, p_uncond, ema: decay, .. } = self.base.hp;
         let device = &self.base.device;
         let x0 = to_signed(batch.images);
         let b = x0.dims()[0];
         let t = Tensor::<1>::random([b], Distribution::Uniform(0.0, T as f64), device).floor().clamp(0.0, (T - 1) as f64).int();
-        let eps = Tensor::<2>::random([b, IMAGE_PIXELS], Distribution::Normal(0.0, 1.0), device);
+        let eps = Tensor::<2>::random([b, self.ema.dim()], Distribution::Normal(0.0, 1.0), device);
         let drop = Tensor::<1>::random([b], Distribution::Default, device).lower_elem(p_uncond);
         let x_t = self.noised(x0, t.clone(), eps.clone());
         let y = batch.labels.mask_fill(drop, NULL_LABEL as i64);
-        let pred = self.net.net.forward(x_t, t.float(), y);
+        let pred = self.net.net.predict(x_t, t.float(), y);
         let loss = (pred - eps).square().mean();
         self.net.step(lr, &loss);
         self.ema = ema::update(self.ema.clone(), &self.net.inference(), ema::warmed_decay(decay, self.updates));
@@ -290,13 +227,13 @@ impl Model for Ddpm {
 
 impl Family for Ddpm {
     fn sample(&self, options: &SampleOptions) -> Result<Tensor<2>> {
-        chain::run(Box::new(self.reverse(options)))
+        chain::run(Box::new(self.reverse(options)?))
     }
 
     /// The reverse chain; its frames are x_t and the predicted x0 after each step, as images
     /// in [0, 1], the first being the pure noise x_T.
     fn chain(&self, options: &SampleOptions) -> Option<Result<Box<dyn Chain>>> {
-        Some(Ok(Box::new(self.reverse(options))))
+        Some(self.reverse(options).map(|c| Box::new(c) as Box<dyn Chain>))
     }
 
     fn diffusion(&self) -> Option<&dyn Diffusion> {

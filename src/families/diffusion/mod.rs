@@ -1,8 +1,12 @@
 //! Diffusion models, split as Hugging Face diffusers splits them: noise schedules
-//! ([`schedule`]) and samplers ([`sampler`]) apart from the network (the shared U-Net in
-//! [`crate::nn::unet`]), so one trained network runs under several samplers. DDPM is the first
-//! family here; latent diffusion and consistency models are to reuse all three parts.
+//! ([`schedule`]) and samplers ([`sampler`]) apart from the network, which is any
+//! [`denoiser::Denoiser`] over states of any size (the shared U-Net in [`crate::nn::unet`] for
+//! pixels), so one trained network runs under several samplers. [`chain`] drives a denoiser's
+//! reverse chain a step at a time, with guidance, in pixel space or a latent space. DDPM is
+//! the first family here; latent diffusion and consistency models are to reuse all of it.
 
+pub mod chain;
 pub mod ddpm;
+pub mod denoiser;
 pub mod sampler;
 pub mod schedule;

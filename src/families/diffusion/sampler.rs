@@ -33,19 +33,33 @@ pub enum Method {
     Ddim { eta: f64 },
 }
 
-impl Method {
-    /// The sampler of that name in settings (DDIM with its `eta`); `None` for any other name.
-    pub fn named(name: &str, eta: f64) -> Option<Method> {
-        match name {
-            "ddim" => Some(Method::Ddim { eta }),
-            "ddpm" => Some(Method::Ddpm),
-            _ => None,
+/// A sampler as settings name it (its serde name); with DDIM's eta it makes a [`Method`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampler {
+    Ddim,
+    Ddpm,
+}
+
+impl Sampler {
+    /// Its name in settings (as serde reads it).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Sampler::Ddim => "ddim",
+            Sampler::Ddpm => "ddpm",
+        }
+    }
+
+    pub fn method(self, eta: f64) -> Method {
+        match self {
+            Sampler::Ddim => Method::Ddim { eta },
+            Sampler::Ddpm => Method::Ddpm,
         }
     }
 }
 
-/// The names of the samplers in settings, each one [`Method::named`] knows.
-pub const METHODS: &[&str] = &["ddim", "ddpm"];
+/// The names of the samplers in settings.
+pub const METHODS: &[&str] = &[Sampler::Ddim.name(), Sampler::Ddpm.name()];
 
 /// One step of the reverse chain: the state it reached and its guess at the clean image.
 pub struct Step {

@@ -14,26 +14,21 @@
 /// Diffusion steps, as in DDPM.
 pub const T: usize = 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The schedule's shape; its serde name is the name hyper-parameters and weights files use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     Linear,
     Cosine,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Linear, Kind::Cosine];
-
-    /// Its name in hyper-parameters and weights files.
+    /// Its name in hyper-parameters and weights files (as serde reads it).
     pub const fn name(self) -> &'static str {
         match self {
             Kind::Linear => "linear",
             Kind::Cosine => "cosine",
         }
-    }
-
-    /// The kind of that name; `None` for any other name.
-    pub fn named(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 }
 
