@@ -43,6 +43,7 @@ pub mod diffusion;
 pub mod gan;
 pub mod hyper;
 pub mod naive_bayes;
+pub mod pixelcnn;
 pub mod trained;
 pub mod vae;
 
@@ -114,6 +115,11 @@ pub struct Capabilities {
     pub classify: bool,
     /// [`Family::diffusion`]: a forward (noising) process to show.
     pub diffusion: bool,
+    /// [`Family::complete`]: finishes digits whose first rows are given.
+    pub completion: bool,
+    /// [`Density::pixel_log_probs`]: the log-probability of each pixel (where the model was
+    /// surprised).
+    pub pixel_likelihood: bool,
 }
 
 impl Capabilities {
@@ -130,6 +136,8 @@ impl Capabilities {
             conditional: family.info().conditional,
             classify: family.classify(x()).is_some(),
             diffusion: family.diffusion().is_some(),
+            completion: family.complete(&SampleOptions::new(1, 0), Prefix { pixels: x(), rows: crate::data::IMAGE_SIDE }).is_some(),
+            pixel_likelihood: family.density().is_some_and(|d| d.pixel_log_probs(x()).is_some()),
         }
     }
 }
@@ -271,6 +279,20 @@ pub trait Density {
     /// for images prepared per [`PixelModel`]. A bound may tighten with `samples` importance
     /// samples (1 gives the family's basic bound, the ELBO for a VAE); exact likelihoods ignore it.
     fn log_likelihood(&self, x: Tensor<2>, samples: usize) -> Tensor<1>;
+    /// log p of each pixel given what the model conditions it on, `[b, 784]`, summing to
+    /// log p(x) (autoregressive models); `None` where the likelihood does not split by pixel.
+    fn pixel_log_probs(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
+        None
+    }
+}
+
+/// The first rows of digits, to be completed ([`Family::complete`]).
+#[derive(Debug, Clone)]
+pub struct Prefix {
+    /// `n` digits, `[n, 784]`, pixels in [0, 1] prepared per the family's [`PixelModel`] (only
+    /// the first `rows` rows are read).
+    pub pixels: Tensor<2>,
+    pub rows: usize,
 }
 
 /// The forward process of a diffusion-style family, for views that show the noising.
@@ -338,6 +360,11 @@ pub trait Family: Model {
     /// [`Family::chain`], so a family with a chain has it for free).
     fn trajectory(&self, options: &SampleOptions, frames: usize) -> Option<Result<Vec<Frame>>> {
         self.chain(options).map(|chain| chain::trajectory(chain?, frames))
+    }
+    /// A sampler that keeps the first `prefix.rows` rows of each given digit and draws the rest
+    /// given them (an autoregressive family's completions); `None` for families that cannot.
+    fn complete(&self, _options: &SampleOptions, _prefix: Prefix) -> Option<Result<Box<dyn Chain>>> {
+        None
     }
     /// The family's likelihood, where it has one (exact, a bound or an estimate).
     fn density(&self) -> Option<&dyn Density> {

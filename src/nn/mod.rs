@@ -2,6 +2,7 @@
 //! reductions. (Networks shared by several families, like the diffusion U-Net, live here too.)
 
 pub mod ema;
+pub mod pixelcnn;
 pub mod unet;
 
 use burn::tensor::activation::log_softmax;

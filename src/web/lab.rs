@@ -179,6 +179,65 @@ async fn drive(
     Ok(chain)
 }
 
+/// Drives `chain` keeping up to `frames` of its states, and hands them to JS:
+/// `{frames: [{t, x, x0}], ms}` (`ms` since `start`).
+fn frames_of(
+    state: Rc<RefCell<State>>,
+    chain: Result<Box<dyn Chain>>,
+    frames: u32,
+    progress: Option<js_sys::Function>,
+    job: Option<u32>,
+    start: f64,
+) -> Promise {
+    let run = async move {
+        let chain = chain?;
+        let mut kept = Frames::new(chain.as_ref(), frames as usize);
+        drive(state, job, chain, progress, |c| kept.after_step(c)).await?;
+        Ok::<_, Error>(kept.into_frames())
+    };
+    promise(async move {
+        let list = js_sys::Array::new();
+        for f in run.await? {
+            let o = js_sys::Object::new();
+            let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &k.into(), v).map(|_| ()).map_err(|_| Error::Backend("set".into()));
+            set("t", &JsValue::from_f64(f.t as f64))?;
+            set("x", &floats(read_f32(f.x).await?))?;
+            set(
+                "x0",
+                &match f.x0 {
+                    Some(x0) => floats(read_f32(x0).await?),
+                    None => JsValue::NULL,
+                },
+            )?;
+            list.push(&o);
+        }
+        let out = js_sys::Object::new();
+        js_sys::Reflect::set(&out, &"frames".into(), &list).map_err(|_| Error::Backend("set".into()))?;
+        js_sys::Reflect::set(&out, &"ms".into(), &JsValue::from_f64(now_ms() - start)).map_err(|_| Error::Backend("set".into()))?;
+        Ok(out.into())
+    })
+}
+
+/// Images from JS, `[n, 784]` on `device`: n*784 finite values in [0, 1], binarised at 1/2
+/// for a family of binary pixels (a drawing's soft edges become ink or not).
+fn images_in(pixels: &[f32], model: families::PixelModel, device: &Device) -> Result<burn::tensor::Tensor<2>> {
+    if pixels.is_empty() || pixels.len() % IMAGE_PIXELS != 0 {
+        return Err(Error::Param(format!("{} values are not whole digits of {IMAGE_PIXELS} pixels", pixels.len())));
+    }
+    if let Some(bad) = pixels.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+        return Err(Error::Param(format!("pixel value {bad} is outside [0, 1]")));
+    }
+    let n = pixels.len() / IMAGE_PIXELS;
+    if n > families::MAX_SAMPLES {
+        return Err(Error::Param(format!("{n} digits is more than {}", families::MAX_SAMPLES)));
+    }
+    let values: Vec<f32> = match model {
+        families::PixelModel::Binarized => pixels.iter().map(|&v| if v >= 0.5 { 1.0 } else { 0.0 }).collect(),
+        _ => pixels.to_vec(),
+    };
+    Ok(burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(values, [n, IMAGE_PIXELS]), device))
+}
+
 fn shown_config(f: &dyn Family) -> Given {
     hyper::show(&f.info().hyper, f.config())
 }
@@ -601,32 +660,65 @@ impl Lab {
             }
             t.model.chain(&options).ok_or_else(|| Error::Family(format!("'{family}' has no step-by-step sampler")))?
         })();
-        let state = self.state.clone();
-        let job = async move {
-            let chain = chain?;
-            let mut kept = Frames::new(chain.as_ref(), frames as usize);
-            drive(state, job, chain, progress, |c| kept.after_step(c)).await?;
-            Ok::<_, Error>(kept.into_frames())
-        };
-        promise(async move {
-            let list = js_sys::Array::new();
-            for f in job.await? {
-                let o = js_sys::Object::new();
-                let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &k.into(), v).map(|_| ()).map_err(|_| Error::Backend("set".into()));
-                set("t", &JsValue::from_f64(f.t as f64))?;
-                set("x", &floats(read_f32(f.x).await?))?;
-                set(
-                    "x0",
-                    &match f.x0 {
-                        Some(x0) => floats(read_f32(x0).await?),
-                        None => JsValue::NULL,
-                    },
-                )?;
-                list.push(&o);
+        frames_of(self.state.clone(), chain, frames, progress, job, start)
+    }
+
+    /// Completions: the first `rows` rows of each of the `n` digits in `pixels` (n*784 values
+    /// in [0, 1], binarised at 1/2 for a family of binary pixels) kept bit for bit, the rest
+    /// sampled given them, as `trajectory` gives its frames (the last are the completions; a
+    /// frame's `x0` is the model's probability of ink at each pixel drawn so far). Families
+    /// with `capabilities.completion` only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn complete(
+        &self,
+        family: String,
+        pixels: Vec<f32>,
+        rows: u32,
+        seed: u32,
+        labels: Option<Vec<u8>>,
+        frames: u32,
+        progress: Option<js_sys::Function>,
+        job: Option<u32>,
+    ) -> Promise {
+        let start = now_ms();
+        let chain = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let info = t.model.info();
+            let x = images_in(&pixels, info.pixels, &self.device())?;
+            let n = x.dims()[0];
+            let options = SampleOptions::checked(&info, n, seed as u64, labels, &Given::new())?;
+            if !(2..=1001).contains(&frames) {
+                return Err(Error::Param(format!("frames = {frames} is out of range [2, 1001]")));
             }
+            if rows as usize > crate::data::IMAGE_SIDE {
+                return Err(Error::Param(format!("rows = {rows} is out of range [0, {}]", crate::data::IMAGE_SIDE)));
+            }
+            let prefix = families::Prefix { pixels: x, rows: rows as usize };
+            t.model.complete(&options, prefix).ok_or_else(|| Error::Family(format!("'{family}' cannot complete digits")))?
+        })();
+        frames_of(self.state.clone(), chain, frames, progress, job, start)
+    }
+
+    /// Each image's log-likelihood and each pixel's share of it: `{nats: Float32Array(n),
+    /// pixels: Float32Array(n*784)}` (log p of every pixel given what the model conditions it
+    /// on), for images of n*784 values in [0, 1] (binarised at 1/2 for a family of binary
+    /// pixels). Families with `capabilities.pixel_likelihood` only.
+    pub fn pixel_likelihood(&self, family: String, pixels: Vec<f32>) -> Promise {
+        let job = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let x = images_in(&pixels, t.model.info().pixels, &self.device())?;
+            let no = || Error::Family(format!("'{family}' has no per-pixel likelihood"));
+            let per_pixel = t.model.density().ok_or_else(no)?.pixel_log_probs(x).ok_or_else(no)?;
+            Ok(per_pixel)
+        })();
+        promise(async move {
+            let per_pixel = job?;
+            let nats = read_f32(per_pixel.clone().sum_dim(1).flatten::<1>(0, 1).unsqueeze::<2>()).await?;
             let out = js_sys::Object::new();
-            js_sys::Reflect::set(&out, &"frames".into(), &list).map_err(|_| Error::Backend("set".into()))?;
-            js_sys::Reflect::set(&out, &"ms".into(), &JsValue::from_f64(now_ms() - start)).map_err(|_| Error::Backend("set".into()))?;
+            js_sys::Reflect::set(&out, &"nats".into(), &floats(nats)).map_err(|_| Error::Backend("set".into()))?;
+            js_sys::Reflect::set(&out, &"pixels".into(), &floats(read_f32(per_pixel).await?)).map_err(|_| Error::Backend("set".into()))?;
             Ok(out.into())
         })
     }
