@@ -15,6 +15,8 @@ import { launch, serve, withPage, WWW } from './lib/harness.mjs';
 
 const STEPS = Number(process.env.BENCH_STEPS || 30);
 const GPU_STEPS = Number(process.env.BENCH_GPU_STEPS || 4);
+// Digits per timed draw: the gallery's and the views' grids.
+const SAMPLE_N = 16;
 const BATCH = 64;
 // Families differ 1000-fold in step time (naive Bayes counts, DDPM runs a U-Net): each timed
 // run takes as many steps as fit in about this many seconds by its warm-up step, 2..STEPS.
@@ -22,7 +24,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 12);
 // On the software WebGPU (SwiftShader, 10-30x slower than the CPU) only families whose CPU
 // warm-up step took under this many seconds are tried.
 const GPU_MAX_CPU_STEP_S = Number(process.env.BENCH_GPU_MAX_STEP_S || 1);
-// Default: every trainable family in the registry (BENCH_FAMILIES=a,b picks some).
+// Default: every family in the registry (BENCH_FAMILIES=a,b picks some).
 const ONLY = process.env.BENCH_FAMILIES?.split(',');
 
 const rows = [];
@@ -71,14 +73,45 @@ async function browserTraining(browser, server, backend, family, maxSteps, secon
   });
 }
 
-/** The registry's trainable families (or BENCH_FAMILIES), in its order. */
+/**
+ * Milliseconds to draw `n` digits with the shipped weights and default sampler settings, after
+ * one warm-up draw (the median of three): what a reader waits for. Autoregressive and
+ * diffusion families run hundreds of dependent steps, so this is where they differ.
+ */
+async function browserSampling(browser, server, backend, family, n) {
+  return withPage(browser, async (page) => {
+    page.setDefaultTimeout(600_000);
+    await page.goto(`${server.url}__test/blank.html`);
+    return page.evaluate(
+      async ({ backend, family, n }) => {
+        const { GenLab } = await import('/js/genlab.js');
+        const lab = await GenLab.open({ backend });
+        if (lab.backend !== backend) return { error: `${backend} unavailable: ${lab.backendReason}` };
+        await lab.loadPretrained(family);
+        await lab.sample(family, { n, seed: 0 });
+        const times = [];
+        for (let seed = 1; seed <= 3; seed++) {
+          const t0 = performance.now();
+          await lab.sample(family, { n, seed });
+          times.push(performance.now() - t0);
+        }
+        lab.close();
+        times.sort((a, b) => a - b);
+        return { ms: times[1] };
+      },
+      { backend, family, n },
+    );
+  });
+}
+
+/** The registry's families (or BENCH_FAMILIES), in its order: every family trains. */
 async function trainableFamilies(browser, server) {
   return withPage(browser, async (page) => {
     await page.goto(`${server.url}__test/blank.html`);
     const all = await page.evaluate(async () => {
       const { GenLab } = await import('/js/genlab.js');
       const lab = await GenLab.open({ backend: 'cpu' });
-      const out = lab.families().filter((f) => f.capabilities.trainable).map((f) => f.name);
+      const out = lab.families().map((f) => f.name);
       lab.close();
       return out;
     });
@@ -111,6 +144,11 @@ try {
       else row(`${family} training, batch ${BATCH}`, 'Flex, wasm (Chromium)', `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${t.steps} steps, one thread`);
       if (!t.error && t.warm < GPU_MAX_CPU_STEP_S) gpuFamilies.push(family);
     }
+    for (const family of await trainableFamilies(cpu, server)) {
+      const t = await browserSampling(cpu, server, 'cpu', family, SAMPLE_N);
+      if (t.error) row(`${family} sampling ${SAMPLE_N} digits`, 'Flex, wasm (Chromium)', 'n/a', t.error);
+      else row(`${family} sampling ${SAMPLE_N} digits`, 'Flex, wasm (Chromium)', `${t.ms.toFixed(0)} ms (${((SAMPLE_N * 1000) / t.ms).toFixed(1)} digits/s)`, 'shipped weights, default settings, median of 3');
+    }
     const times = await firstSamples(cpu, server);
     row('page load to first samples (gallery)', 'Flex, wasm (Chromium)', `${Math.min(...times).toFixed(0)} ms best, ${Math.max(...times).toFixed(0)} ms worst of ${times.length}`, 'budget 2000 ms');
   } finally {
@@ -122,6 +160,11 @@ try {
       const t = await browserTraining(gpu, server, 'webgpu', family, GPU_STEPS, SECONDS * 4);
       if (t.error) row(`${family} training`, 'WebGPU (Chromium)', 'n/a', t.error);
       else row(`${family} training, batch ${BATCH}`, `WebGPU (${t.adapter || 'adapter'})`, `${t.sps.toFixed(2)} steps/s, ${(t.sps * BATCH).toFixed(0)} images/s`, `${t.steps} steps`);
+    }
+    for (const family of await trainableFamilies(gpu, server)) {
+      const t = await browserSampling(gpu, server, 'webgpu', family, SAMPLE_N);
+      if (t.error) row(`${family} sampling ${SAMPLE_N} digits`, 'WebGPU (Chromium)', 'n/a', t.error);
+      else row(`${family} sampling ${SAMPLE_N} digits`, 'WebGPU (Chromium)', `${t.ms.toFixed(0)} ms (${((SAMPLE_N * 1000) / t.ms).toFixed(1)} digits/s)`, 'software adapter here: proves the path, not its speed');
     }
   } finally {
     await gpu.close();

@@ -466,9 +466,19 @@ mod cli {
         }
         println!("{}", markdown_table(&reports));
         if let Some(path) = json {
+            let mut rows = serde_json::to_value(&reports).expect("serialisable");
+            // Evaluating some families updates their rows of an existing file, keeping the others'.
+            if !only.is_empty()
+                && let Ok(text) = std::fs::read_to_string(path)
+                && let Ok(old) = serde_json::from_str::<serde_json::Value>(&text)
+                && let (Some(kept), Some(new)) = (old["reports"].as_array(), rows.as_array_mut())
+            {
+                let others = kept.iter().filter(|r| !only.iter().any(|f| r["family"] == f.as_str()));
+                *new = others.cloned().chain(new.drain(..)).collect();
+            }
             let doc = serde_json::json!({
                 "judge_accuracy": acc, "samples": n, "seed": seed, "backend": "flex-native",
-                "train_digits": data.train.n, "reports": reports,
+                "train_digits": data.train.n, "reports": rows,
             });
             std::fs::write(path, serde_json::to_string_pretty(&doc).expect("serialisable"))
                 .map_err(|e| Error::Data(format!("{}: {e}", path.display())))?;

@@ -45,9 +45,15 @@ impl Frames {
     /// Starts with the chain's state before its first step.
     pub fn new(chain: &dyn Chain, frames: usize) -> Frames {
         let total = chain.steps();
-        let frames = frames.clamp(2, total + 1);
-        // Which of the steps 1..=total to keep.
-        let keep = (1..frames).map(|i| (i * total).div_ceil(frames - 1)).collect();
+        // Which of the steps 1..=total to keep (none for a chain with nothing left to do,
+        // a completion of every row: its one frame is its state).
+        let keep = match total {
+            0 => vec![],
+            _ => {
+                let frames = frames.clamp(2, total + 1);
+                (1..frames).map(|i| (i * total).div_ceil(frames - 1)).collect()
+            }
+        };
         Frames { keep, frames: vec![chain.frame()] }
     }
 
