@@ -34,6 +34,7 @@ fn floor(family: &str) -> Floor {
         "gan" => Floor::Coverage(3.1),             // 3.22 bits
         "cgan" => Floor::Conditional(0.95),        // 99%
         "ddpm" => Floor::Conditional(0.92),        // 96% (DDIM 20, guidance 2)
+        "pixelcnn" => Floor::Conditional(0.85),    // 90% (guidance 3)
         "naive-bayes" => Floor::Conditional(0.40), // 45%
         other => panic!("'{other}' ships weights but has no floor in tests/shipped.rs"),
     }

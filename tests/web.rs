@@ -173,12 +173,47 @@ async fn gan_latent(backend: &str) {
     assert_ne!(a, b, "{backend}: the label changes the digits");
 }
 
+/// PixelCNN trains; its completions keep their rows; its per-pixel likelihood sums to the
+/// image's. (Only the last rows are sampled: a pixel at a time is thousands of small GPU
+/// dispatches, which SwiftShader, the software WebGPU here, runs slowly; every-family training
+/// and sampling of whole digits is tested on the CPU.)
+async fn pixelcnn_views(backend: &str) {
+    let lab = lab(backend).await;
+    lab.init_family("pixelcnn", nums(&[("channels", 4.0), ("layers", 1.0), ("batch", 8.0)]), 1).unwrap();
+    ok(lab.train("pixelcnn".into(), 1)).await;
+    let digits = Float32Array::from(get(&lab.test_digits(vec![0, 1]).unwrap(), &["pixels"])).to_vec();
+    let rows = 22;
+    let r = ok(lab.complete("pixelcnn".into(), digits.clone(), rows, 3, Some(vec![7, 2]), 3, None, None)).await;
+    let frames = js_sys::Array::from(&get(&r, &["frames"]));
+    let out = Float32Array::from(get(&frames.get(frames.length() - 1), &["x"])).to_vec();
+    for b in 0..2 {
+        for k in b * 784..b * 784 + rows as usize * 28 {
+            assert_eq!(out[k], if digits[k] >= 0.5 { 1.0 } else { 0.0 }, "{backend}: kept row pixel {k}");
+        }
+    }
+    assert!(out.iter().all(|&v| v == 0.0 || v == 1.0), "{backend}: binary completions");
+    let ll = ok(lab.pixel_likelihood("pixelcnn".into(), out.clone())).await;
+    let nats = Float32Array::from(get(&ll, &["nats"])).to_vec();
+    let px = Float32Array::from(get(&ll, &["pixels"])).to_vec();
+    assert_eq!((nats.len(), px.len()), (2, 2 * 784));
+    for b in 0..2 {
+        let sum: f32 = px[b * 784..(b + 1) * 784].iter().sum();
+        assert!(nats[b] < 0.0 && (sum - nats[b]).abs() < 1e-2 * nats[b].abs(), "{backend}: {sum} vs {}", nats[b]);
+    }
+    // Bad input is an error, not a panic.
+    assert!(JsFuture::from(lab.complete("pixelcnn".into(), digits.clone(), 29, 3, None, 3, None, None)).await.is_err(), "rows 29");
+    assert!(JsFuture::from(lab.complete("pixelcnn".into(), vec![2.0; 784], 3, 3, None, 3, None, None)).await.is_err(), "values outside [0, 1]");
+    assert!(JsFuture::from(lab.pixel_likelihood("pixelcnn".into(), vec![0.0; 700])).await.is_err(), "not whole digits");
+    assert!(JsFuture::from(lab.complete("vae".into(), digits, 3, 3, None, 3, None, None)).await.is_err(), "the VAE does not complete");
+}
+
 #[wasm_bindgen_test]
 async fn cpu_every_family_trains_and_samples() {
     train_and_sample("cpu", "vae", &[("hidden", 64.0), ("batch", 32.0)], 10).await;
     train_and_sample("cpu", "gan", &[("z", 8.0), ("width", 8.0), ("batch", 16.0)], 3).await;
     train_and_sample("cpu", "cgan", &[("z", 8.0), ("width", 8.0), ("batch", 16.0)], 3).await;
     train_and_sample("cpu", "ddpm", &[("channels", 8.0), ("batch", 8.0)], 2).await;
+    train_and_sample("cpu", "pixelcnn", &[("channels", 4.0), ("layers", 1.0), ("batch", 8.0)], 2).await;
     train_and_sample("cpu", "naive-bayes", &[("batch", 32.0)], 5).await;
 }
 
@@ -197,6 +232,7 @@ async fn cpu_views_evaluation_diffusion_and_latents() {
     evaluate("cpu").await;
     diffusion_steps("cpu").await;
     gan_latent("cpu").await;
+    pixelcnn_views("cpu").await;
 }
 
 #[wasm_bindgen_test]
@@ -205,6 +241,7 @@ async fn webgpu_views_evaluation_diffusion_and_latents() {
     evaluate("webgpu").await;
     diffusion_steps("webgpu").await;
     gan_latent("webgpu").await;
+    pixelcnn_views("webgpu").await;
 }
 
 #[wasm_bindgen_test]

@@ -397,7 +397,7 @@ pub struct Registration {
 
 /// Every family, in the order the gallery shows them.
 pub static REGISTRY: &[Registration] =
-    &[vae::REGISTRATION, gan::REGISTRATION, gan::CONDITIONAL, diffusion::ddpm::REGISTRATION, naive_bayes::REGISTRATION];
+    &[vae::REGISTRATION, gan::REGISTRATION, gan::CONDITIONAL, diffusion::ddpm::REGISTRATION, pixelcnn::REGISTRATION, naive_bayes::REGISTRATION];
 
 pub fn infos() -> Vec<FamilyInfo> {
     REGISTRY.iter().map(|r| (r.info)()).collect()

@@ -22,7 +22,7 @@ use super::chain::{self, Chain};
 use super::hyper::{self, Config, HyperParam};
 use super::{
     Base, Batch, Density, Family, FamilyInfo, Frame, Likelihood, LossInfo, Model, Paper, PixelModel, Prefix, Registration, SampleOptions, Settings,
-    StepLosses, Trained,
+    StepLosses, Trained, Variant,
 };
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::error::{Error, Result};
@@ -34,6 +34,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use serde::Deserialize;
+use serde_json::json;
 
 pub const REGISTRATION: Registration = Registration { info, create };
 
@@ -59,11 +60,19 @@ pub fn info() -> FamilyInfo {
             lr,
             batch,
         ],
-        sampling: vec![],
+        sampling: vec![HyperParam::float(
+            "guidance",
+            "guidance",
+            "classifier-free guidance scale w, used with a label: logits l_u + w (l_c - l_u) (0: unconditional, 1: conditional)",
+            3.0,
+            0.0,
+            10.0,
+        )],
         conditional: true,
         losses: vec![LossInfo { key: "nll", label: "-log p(x) (nats per digit)" }],
         train_steps: 3000,
-        variants: vec![],
+        // Guidance's effect on the conditional accuracy: w = 1 is the conditional model itself.
+        variants: vec![Variant::new(&[("guidance", json!(1))], true, false), Variant::new(&[("guidance", json!(5))], true, false)],
         built_on: &[],
     }
 }
@@ -78,6 +87,13 @@ pub struct Hyper {
     lr: f64,
     #[allow(dead_code)] // read by the training loop
     batch: usize,
+}
+
+/// The sampler settings [`info`] declares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sampling {
+    guidance: f64,
 }
 
 fn optimizer() -> ModuleOptimizer {
@@ -129,7 +145,14 @@ impl PixelCnn {
     fn raster(&self, options: &SampleOptions, prefix: Option<Prefix>) -> Result<Raster> {
         let device = self.base.inference_device();
         let n = options.n;
-        let y = Self::label_ids(options.labels.as_deref(), n, &device);
+        let Sampling { guidance } = options.typed(&info())?;
+        // Guidance runs the network on the labelled digits and on the same digits unlabelled,
+        // one batch of 2n whose halves hold the same pixels.
+        let guidance = (options.labels.is_some() && guidance != 1.0).then_some(guidance);
+        let mut y = Self::label_ids(options.labels.as_deref(), n, &device);
+        if guidance.is_some() {
+            y = Tensor::cat(vec![y, Self::label_ids(None, n, &device)], 0);
+        }
         let net = self.net.inference();
         let (incremental, start) = match prefix {
             None => (Incremental::new(net, y), 0),
@@ -140,11 +163,14 @@ impl PixelCnn {
                 if pixels.dims() != [n, IMAGE_PIXELS] {
                     return Err(Error::Param(format!("the prefix is {:?}, not {n} digits of {IMAGE_PIXELS} pixels", pixels.dims())));
                 }
-                let image = pixels.to_device(&device).reshape([n, 1, IMAGE_SIDE, IMAGE_SIDE]);
+                let mut image = pixels.to_device(&device).reshape([n, 1, IMAGE_SIDE, IMAGE_SIDE]);
+                if guidance.is_some() {
+                    image = Tensor::cat(vec![image.clone(), image], 0);
+                }
                 (Incremental::with_prefix(net, y, image, rows), rows)
             }
         };
-        Ok(Raster { probs: Tensor::zeros([n, IMAGE_PIXELS], &device), incremental, seed: options.seed, start, n })
+        Ok(Raster { probs: Tensor::zeros([n, IMAGE_PIXELS], &device), incremental, seed: options.seed, start, n, guidance })
     }
 }
 
@@ -157,6 +183,17 @@ struct Raster {
     /// The first row sampled (the rows above it were given).
     start: usize,
     n: usize,
+    /// The guidance scale w where the network runs twice (labelled and not) per pixel.
+    guidance: Option<f64>,
+}
+
+impl Raster {
+    /// The digits so far, `[n, 784]` (the first half of a guided batch).
+    fn images(&self) -> Tensor<2> {
+        let image = self.incremental.image();
+        let m = image.dims()[0];
+        image.reshape([m, IMAGE_PIXELS]).slice([0..self.n, 0..IMAGE_PIXELS])
+    }
 }
 
 impl Chain for Raster {
@@ -170,30 +207,35 @@ impl Chain for Raster {
 
     fn step(&mut self) -> Result<()> {
         let device = self.probs.device();
+        let n = self.n;
         for _ in 0..IMAGE_SIDE {
             let i = self.incremental.position();
-            let p = sigmoid(self.incremental.next_logit());
+            let logit = self.incremental.next_logit();
+            let logit = match self.guidance {
+                // l_w = l_u + w (l_c - l_u), as classifier-free guidance mixes the DDPM's noise.
+                Some(w) => {
+                    let (cond, uncond) = (logit.clone().narrow(0, 0, n), logit.narrow(0, n, n));
+                    uncond.clone() + (cond - uncond).mul_scalar(w)
+                }
+                None => logit,
+            };
+            let p = sigmoid(logit);
             // Uniforms from the host, seeded per pixel: the same digits on every backend.
-            let u =
-                crate::noise::uniform_tensor(self.seed.wrapping_add((i as u64).wrapping_mul(0x9e37_79b9)), [self.n, 1], &device).reshape([self.n]);
-            self.incremental.write(u.lower(p.clone()).float());
-            self.probs = self.probs.clone().slice_assign([0..self.n, i..i + 1], p.reshape([self.n, 1]));
+            let u = crate::noise::uniform_tensor(self.seed.wrapping_add((i as u64).wrapping_mul(0x9e37_79b9)), [n, 1], &device).reshape([n]);
+            let x = u.lower(p.clone()).float();
+            self.incremental.write(if self.guidance.is_some() { Tensor::cat(vec![x.clone(), x], 0) } else { x });
+            self.probs = self.probs.clone().slice_assign([0..n, i..i + 1], p.reshape([n, 1]));
         }
         Ok(())
     }
 
     /// The digits so far, and the probability of ink each drawn pixel had.
     fn frame(&self) -> Frame {
-        let n = self.n;
-        Frame {
-            t: IMAGE_SIDE - self.incremental.position() / IMAGE_SIDE,
-            x: self.incremental.image().reshape([n, IMAGE_PIXELS]),
-            x0: Some(self.probs.clone()),
-        }
+        Frame { t: IMAGE_SIDE - self.incremental.position() / IMAGE_SIDE, x: self.images(), x0: Some(self.probs.clone()) }
     }
 
     fn finish(self: Box<Self>) -> Result<Tensor<2>> {
-        Ok(self.incremental.image().reshape([self.n, IMAGE_PIXELS]))
+        Ok(self.images())
     }
 }
 

@@ -59,8 +59,10 @@ export const TEST_DIGITS = 10000;
  * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
  * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
  * @property {boolean} conditional  samples take class labels
- * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean}} capabilities
- *   what the family can do beyond sampling, read off the methods it implements (never declared)
+ * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean, completion: boolean, pixel_likelihood: boolean}} capabilities
+ *   what the family can do beyond sampling, read off the methods it implements (never declared):
+ *   `completion` ({@link GenLab#complete}, `prefix` in {@link GenLab#sample}) and
+ *   `pixel_likelihood` ({@link GenLab#likelihood} with `images`) for an autoregressive family
  * @property {{key: string, label: string}[]} losses
  * @property {number} train_steps  training steps of the shipped weights
  */
@@ -147,6 +149,49 @@ function checkParam(h, v) {
   if (v < h.min || v > h.max) throw paramError(`'${h.key}' = ${v} is out of range [${h.min}, ${h.max}]`);
   if (h.kind === 'int' && !Number.isInteger(v)) throw paramError(`'${h.key}' must be a whole number, got ${v}`);
   return v;
+}
+
+/**
+ * Images given by the caller: a Float32Array (or an array, or another typed array) of n * 784
+ * numbers in [0, 1], n in 1..max. Returns a fresh Float32Array (the caller's stays theirs).
+ * @param {string} name  what the message calls it ('images', 'prefix.pixels')
+ */
+function checkImages(name, v, max = MAX_SAMPLES) {
+  if (!(Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView)))) {
+    throw paramError(`${name} must be a Float32Array (or an array) of 28x28 images, 784 values in [0, 1] each, got ${describe(v)}`);
+  }
+  if (v.length === 0 || v.length % PIXELS) throw paramError(`${name} has ${v.length} values: not whole 28x28 images (a multiple of ${PIXELS})`);
+  const n = v.length / PIXELS;
+  if (n > max) throw paramError(`${name} holds ${n} images: at most ${max}`);
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw paramError(`${name}[${i}] = ${describe(x)} is not a finite number`);
+    if (x < 0 || x > 1) throw paramError(`${name}[${i}] = ${x} is outside [0, 1]`);
+    out[i] = x;
+  }
+  return out;
+}
+
+/**
+ * A completion's prefix: `pixels` (one digit of 784 values, used for every sample, or one
+ * digit per sample) and `rows` (0..28, how many rows of each digit to keep). With `n`
+ * undefined, n is the number of digits given. Returns `{n, pixels: Float32Array(n * 784), rows}`.
+ * @param {string} name  what the message calls the pixels ('prefix.pixels', 'pixels')
+ */
+function checkPrefix(name, pixels, rows, n, max) {
+  if (rows === undefined) throw paramError(`${name.replace(/pixels$/, 'rows')} is missing: how many rows of the digit to keep (0..${HEIGHT})`);
+  checkInt(name.replace(/pixels$/, 'rows'), rows, 0, HEIGHT);
+  if (pixels === undefined) throw paramError(`${name} is missing: the digit(s) to complete, 784 values in [0, 1] each`);
+  const given = checkImages(name, pixels, max);
+  const k = given.length / PIXELS;
+  if (n === undefined) n = k;
+  checkInt('n', n, 1, max);
+  if (k === n) return { n, pixels: given, rows };
+  if (k !== 1) throw paramError(`${name} holds ${k} digits: give one digit (${PIXELS} values, for every sample) or one per sample (n * ${PIXELS} = ${n * PIXELS} values)`);
+  const out = new Float32Array(n * PIXELS);
+  for (let i = 0; i < n; i++) out.set(given, i * PIXELS);
+  return { n, pixels: out, rows };
 }
 
 /** A tiny event emitter. */
@@ -639,26 +684,58 @@ export class GenLab extends Emitter {
    * family can. Any other option is one of the family's sampler settings, declared in
    * `family(name).sampling` with its default and range (e.g. `steps`, `eta`, `guidance`).
    *
-   * @param {string} family
    * A step-by-step sampler (a family with `capabilities.trajectory`) reports
    * `onProgress({fraction})` as it goes, and stops when `signal` (an AbortSignal) aborts: the
    * call then rejects with an Error whose `cancelled` is true ("cancelled after k of N steps").
    *
+   * With `prefix: {pixels, rows}` (families with `capabilities.completion`, e.g. PixelCNN) the
+   * samples are completions: the first `rows` rows (0..28) of the given digit are kept bit for
+   * bit (binarised at 0.5 for a family of binary pixels) and the rest is sampled given them.
+   * `pixels` is one digit (784 values in [0, 1], the same prefix for every sample) or one per
+   * sample (n * 784); without `n`, n is the number of digits given. See {@link GenLab#complete}
+   * for the states in between.
+   *
    * @param {string} family
-   * @param {{n?: number, seed?: number, label?: number, labels?: number[], onProgress?: (p: {fraction: number}) => void, signal?: AbortSignal} & Object<string, number|string>} [options]
-   *   n in 1..1024, seed a whole number >= 0
+   * @param {{n?: number, seed?: number, label?: number, labels?: number[], prefix?: {pixels: Float32Array|number[], rows: number},
+   *   onProgress?: (p: {fraction: number}) => void, signal?: AbortSignal} & Object<string, number|string>} [options]
+   *   n in 1..1024 (default 16), seed a whole number >= 0
    * @returns {Promise<Images & {labels?: Uint8Array}>}
    */
   async sample(family, options) {
     const info = this._info(family);
-    let { n = 16, seed = 0, label, labels, onProgress, signal, ...settings } = optionsArg(options, 'lab.sample', '{n: 16, seed: 1}');
+    let { n, seed = 0, label, labels, prefix, onProgress, signal, ...settings } = optionsArg(options, 'lab.sample', '{n: 16, seed: 1}');
+    if (prefix !== undefined) return this._sampleCompleted(info, { n, seed, label, labels, prefix, onProgress, signal, settings });
+    n = n ?? 16;
     checkInt('n', n, 1, MAX_SAMPLES);
     checkInt('seed', seed, 0, MAX_SEED);
     labels = this._labels(info, n, label, labels);
-    this._checkSettings(info, settings);
+    this._checkSettings(info, settings, info.capabilities.completion ? ['prefix'] : []);
     const progress = progressArgs(onProgress, signal);
     this._touch(family);
     const pixels = await this._call('sample', { family, n, seed, labels, settings }, [], ...progress);
+    const out = { width: WIDTH, height: HEIGHT, n, pixels };
+    if (labels) out.labels = labels;
+    return out;
+  }
+
+  /** {@link GenLab#sample} with a `prefix`: the last state of a completion. */
+  async _sampleCompleted(info, { n, seed, label, labels, prefix, onProgress, signal, settings }) {
+    const family = info.name;
+    if (!info.capabilities.completion) throw new Error(`'${family}' cannot complete digits (it has no capabilities.completion): sample it without a prefix`);
+    if (prefix === null || typeof prefix !== 'object' || Array.isArray(prefix) || ArrayBuffer.isView(prefix)) {
+      throw paramError(`prefix must be an object {pixels, rows}, got ${describe(prefix)}`);
+    }
+    for (const k of Object.keys(prefix)) if (k !== 'pixels' && k !== 'rows') throw paramError(`unknown prefix option '${k}' (known: pixels, rows)`);
+    if (Object.keys(settings).length) this._checkSettings(info, settings, ['prefix']);
+    if (Object.keys(settings).length) throw paramError(`sampler settings (${Object.keys(settings).join(', ')}) do not apply to completions`);
+    const p = checkPrefix('prefix.pixels', prefix.pixels, prefix.rows, n, MAX_SAMPLES);
+    n = p.n;
+    checkInt('seed', seed, 0, MAX_SEED);
+    labels = this._labels(info, n, label, labels);
+    const progress = progressArgs(onProgress, signal);
+    this._touch(family);
+    const r = await this._call('complete', { family, pixels: p.pixels, rows: p.rows, seed, labels, frames: 2 }, [p.pixels.buffer], ...progress);
+    const pixels = r.frames[r.frames.length - 1].x;
     const out = { width: WIDTH, height: HEIGHT, n, pixels };
     if (labels) out.labels = labels;
     return out;
@@ -678,12 +755,15 @@ export class GenLab extends Emitter {
     return Uint8Array.from(labels);
   }
 
-  /** Sampler settings against the family's declarations (the worker checks them again). */
-  _checkSettings(info, settings) {
+  /**
+   * Sampler settings against the family's declarations (the worker checks them again);
+   * `options`: the method's other options, named with the known ones when a key is unknown.
+   */
+  _checkSettings(info, settings, options = []) {
     for (const [key, v] of Object.entries(settings)) {
       const h = info.sampling.find((x) => x.key === key);
       if (!h) {
-        const known = ['n', 'seed', ...(info.capabilities.conditional ? ['label', 'labels'] : []), ...info.sampling.map((x) => x.key)];
+        const known = ['n', 'seed', ...(info.capabilities.conditional ? ['label', 'labels'] : []), ...options, ...info.sampling.map((x) => x.key)];
         throw paramError(`unknown sampling option '${key}' for '${info.name}' (known: ${known.join(', ')})`);
       }
       checkParam(h, v);
@@ -759,17 +839,39 @@ export class GenLab extends Emitter {
    * Mean log-likelihood over the first n test digits, or a lower bound on it for families
    * whose `capabilities.likelihood` is 'bound' (the VAE's ELBO). Binarised families score
    * test digits binarised with a fixed seed, the same on every backend.
+   *
+   * With `images` instead (n * 784 values in [0, 1], n in 1..1024; families with
+   * `capabilities.pixel_likelihood`, e.g. PixelCNN): the exact log-likelihood of each given
+   * image, `nats` (n values, log p(x) < 0), and its share at every pixel, `pixels` (n * 784
+   * values, log p(x_i | what the model conditions pixel i on); each image's sum to its `nats`;
+   * -pixels is a map of where the model was surprised). A family of binary pixels binarises
+   * the images at 0.5 first. Unconditional: no label is given to the model.
    * @param {string} family
-   * @param {{n?: number}} [options]  n in 1..10000
-   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact'|'estimate', samples: number, pixels: 'binarized'|'continuous'|'dequantized'}>}
+   * @param {{n?: number} | {images: Float32Array|number[]}} [options]  n in 1..10000
+   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact'|'estimate', samples: number, pixels: 'binarized'|'continuous'|'dequantized'}
+   *   | {n: number, nats: Float32Array, pixels: Float32Array}>}
    */
   async likelihood(family, options) {
     const info = this._info(family);
-    const { n = 500 } = optionsArg(options, 'lab.likelihood', '{n: 500}');
+    const o = optionsArg(options, 'lab.likelihood', '{n: 500}');
+    if (o.images !== undefined) return this._pixelLikelihood(info, o);
+    const { n = 500 } = o;
     if (!info.capabilities.likelihood) throw new Error(`'${family}' has no likelihood`);
     checkInt('n', n, 1, TEST_DIGITS);
     this._touch(family);
     return this._call('likelihood', { family, n });
+  }
+
+  /** {@link GenLab#likelihood} of given images: each one's log p(x) and each pixel's share. */
+  async _pixelLikelihood(info, { images, ...rest }) {
+    const family = info.name;
+    if (!info.capabilities.pixel_likelihood) throw new Error(`'${family}' has no per-pixel likelihood of given images (it has no capabilities.pixel_likelihood)`);
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw paramError(`lab.likelihood takes either {n} (test digits) or {images}, not '${unknown[0]}' beside images`);
+    const pixels = checkImages('images', images, MAX_SAMPLES);
+    this._touch(family);
+    const r = await this._call('pixelLikelihood', { family, pixels }, [pixels.buffer]);
+    return { n: r.nats.length, nats: r.nats, pixels: r.pixels };
   }
 
   /**
@@ -841,6 +943,39 @@ export class GenLab extends Emitter {
     this._touch(family);
     const r = await this._call('trajectory', { family, n, seed, labels, settings, frames }, [], ...progress);
     return { width: WIDTH, height: HEIGHT, n, ms: r.ms, frames: r.frames };
+  }
+
+  /**
+   * Completes digits (families with `capabilities.completion`, e.g. PixelCNN): keeps the
+   * first `rows` rows (0..28) of each given digit bit for bit (binarised at 0.5 for a family of
+   * binary pixels) and samples the rest given them, returning up to `frames` stored states as
+   * {@link GenLab#trajectory} does: each frame's `t` (for PixelCNN the rows still to draw, 0
+   * for the result), the digits so far `x`, and `x0`, for PixelCNN the model's probability of
+   * ink at each pixel drawn so far (0 where nothing was drawn: a heat map). The last frame's `x`
+   * are the completions. `pixels` is one digit (784 values in [0, 1], completed n times with
+   * different draws) or n digits (n * 784); without `n`, n is the number of digits given.
+   * `onProgress` and `signal` as for {@link GenLab#sample}.
+   * @param {string} family
+   * @param {{pixels: Float32Array|number[], rows: number, n?: number, seed?: number, label?: number, labels?: number[], frames?: number,
+   *   onProgress?: (p: {fraction: number}) => void, signal?: AbortSignal}} options
+   *   n in 1..64, frames in 2..1001 (default 50; a chain of k steps stores at most k + 1)
+   * @returns {Promise<{width: number, height: number, n: number, rows: number, ms: number, frames: {t: number, x: Float32Array, x0: Float32Array|null}[]}>}
+   */
+  async complete(family, options) {
+    const info = this._info(family);
+    let { pixels, rows, n, seed = 0, label, labels, frames = 50, onProgress, signal, ...rest } = optionsArg(options, 'lab.complete', '{pixels, rows: 14, n: 8}');
+    if (!info.capabilities.completion) throw new Error(`'${family}' cannot complete digits (it has no capabilities.completion)`);
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw paramError(`unknown option '${unknown[0]}' of lab.complete (known: pixels, rows, n, seed, label, labels, frames, onProgress, signal)`);
+    const p = checkPrefix('pixels', pixels, rows, n, 64);
+    n = p.n;
+    checkInt('seed', seed, 0, MAX_SEED);
+    checkInt('frames', frames, 2, 1001);
+    labels = this._labels(info, n, label, labels);
+    const progress = progressArgs(onProgress, signal);
+    this._touch(family);
+    const r = await this._call('complete', { family, pixels: p.pixels, rows: p.rows, seed, labels, frames }, [p.pixels.buffer], ...progress);
+    return { width: WIDTH, height: HEIGHT, n, rows: p.rows, ms: r.ms, frames: r.frames };
   }
 
   /**

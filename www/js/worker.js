@@ -6,7 +6,7 @@
 //   worker -> main  {id, ok: true, result} | {id, ok: false, error: message}
 //   events          {event: 'progress' | 'train-state' | 'snapshot' | 'fatal' | 'device-lost', ...}
 //                   {event: 'call-progress', id, fraction, stage}: progress of call `id` (evaluate,
-//                   and step-by-step sample and trajectory calls; {op: 'cancel', args: {job: id}} stops those)
+//                   and step-by-step sample, trajectory and complete calls; {op: 'cancel', args: {job: id}} stops those)
 //
 // The Rust `Lab` keeps its state in a RefCell: two calls must never overlap. Every op that
 // touches it goes through one promise chain (`serial`). Training runs a few steps per link of
@@ -408,6 +408,21 @@ const ops = {
       const r = await lab.trajectory(family, n, seed, labels, settings, frames, callProgress(id), id);
       return { frames: r.frames, ms: r.ms };
     }),
+  // Completions (capabilities.completion): the first `rows` rows of each digit in `pixels`
+  // kept, the rest sampled; frames as for a trajectory, progress and cancelling too.
+  complete: ({ family, pixels, rows, seed = 0, labels, frames = 2 }, id) =>
+    serial(async () => {
+      await ensureModel(family);
+      const r = await lab.complete(family, pixels, rows, seed, labels, frames, callProgress(id), id);
+      return { frames: r.frames, ms: r.ms };
+    }),
+  // Each image's log p(x) and each pixel's share of it (capabilities.pixel_likelihood).
+  pixelLikelihood: ({ family, pixels }) =>
+    serial(async () => {
+      await ensureModel(family);
+      const r = await lab.pixel_likelihood(family, pixels);
+      return { nats: r.nats, pixels: r.pixels };
+    }),
   schedule: ({ family }) => serial(async () => (await ensureModel(family), lab.schedule(family))),
   forwardProcess: ({ family, index, ts, seed = 0 }) =>
     serial(async () => (await ensureData(), await ensureModel(family), lab.forward_process(family, index, Uint32Array.from(ts), seed))),
@@ -443,7 +458,7 @@ self.onmessage = async (ev) => {
     if (!fn) throw new Error(`unknown op '${op}'`);
     const result = await fn(args, id);
     const frames = result && Array.isArray(result.frames) ? result.frames.flatMap((f) => [f.x, f.x0]) : [];
-    const transfer = result && typeof result === 'object' ? transferList(result, result.originals, result.reconstructions, result.pixels, ...frames) : [];
+    const transfer = result && typeof result === 'object' ? transferList(result, result.originals, result.reconstructions, result.pixels, result.nats, ...frames) : [];
     post({ id, ok: true, result }, transfer);
   } catch (e) {
     if (await lostDevice()) return;
