@@ -6,14 +6,21 @@ const SIZE = 28;
 const GAP = 1;
 const GAP_SHADE = 215; // the lines between tiles
 
+/** Ink in [0, 1] as grey: 0 white paper, 1 black; a non-finite value black. */
+function grey(v) {
+  const shade = Number.isFinite(v) ? Math.round(255 * (1 - Math.min(1, Math.max(0, v)))) : 0;
+  return [shade, shade, shade];
+}
+
 /**
  * @param {HTMLCanvasElement} canvas
  * @param {Float32Array|number[]} pixels  n * 784 values in [0, 1]
- * @param {{n?: number, cols?: number, scale?: number, width?: number, height?: number}} [options]
+ * @param {{n?: number, cols?: number, scale?: number, width?: number, height?: number, colour?: (v: number) => number[]}} [options]
  *   n: images to draw (default: all); cols: images per row (default: a square grid);
- *   scale: CSS pixels per image pixel (default 3).
+ *   scale: CSS pixels per image pixel (default 3); colour: a value's [r, g, b] (default
+ *   grey: dark ink on light paper).
  */
-export function drawGrid(canvas, pixels, { n, cols, scale = 3, width = SIZE, height = SIZE } = {}) {
+export function drawGrid(canvas, pixels, { n, cols, scale = 3, width = SIZE, height = SIZE, colour = grey } = {}) {
   const per = width * height;
   n = n ?? Math.floor(pixels.length / per);
   cols = Math.max(1, Math.min(cols ?? Math.ceil(Math.sqrt(n)), n || 1));
@@ -36,10 +43,11 @@ export function drawGrid(canvas, pixels, { n, cols, scale = 3, width = SIZE, hei
     const y0 = Math.floor(k / cols) * (height + GAP);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        const v = pixels[k * per + y * width + x];
-        const shade = Number.isFinite(v) ? Math.round(255 * (1 - Math.min(1, Math.max(0, v)))) : 0;
+        const [r, g, b] = colour(pixels[k * per + y * width + x]);
         const o = ((y0 + y) * W + x0 + x) * 4;
-        d[o] = d[o + 1] = d[o + 2] = shade;
+        d[o] = r;
+        d[o + 1] = g;
+        d[o + 2] = b;
       }
     }
   }
