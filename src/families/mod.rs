@@ -40,6 +40,7 @@
 
 pub mod chain;
 pub mod diffusion;
+pub mod flow;
 pub mod gan;
 pub mod hyper;
 pub mod naive_bayes;
@@ -120,6 +121,8 @@ pub struct Capabilities {
     /// [`Density::pixel_log_probs`]: the log-probability of each pixel (where the model was
     /// surprised).
     pub pixel_likelihood: bool,
+    /// [`Family::invertible`]: an invertible map to its code, with every layer to show.
+    pub invertible: bool,
 }
 
 impl Capabilities {
@@ -138,6 +141,7 @@ impl Capabilities {
             diffusion: family.diffusion().is_some(),
             completion: family.complete(&SampleOptions::new(1, 0), Prefix { pixels: x(), rows: crate::data::IMAGE_SIDE }).is_some(),
             pixel_likelihood: family.density().is_some_and(|d| d.pixel_log_probs(x()).is_some()),
+            invertible: family.invertible().is_some(),
         }
     }
 }
@@ -286,6 +290,23 @@ pub trait Density {
     }
 }
 
+/// One layer of an invertible family, for views that show the map at work.
+pub struct Layer {
+    pub name: String,
+    /// The state after the layer in the image's layout, `[b, 784]` (unbounded values).
+    pub state: Tensor<2>,
+    /// That layer's log |det| per image, `[b]` (nats).
+    pub logdet: Tensor<1>,
+}
+
+/// A family that is a bijection from images to its code (a flow): [`Latent::encode`] is the
+/// map, [`Latent::decode`] its exact inverse.
+pub trait Invertible {
+    /// The state after each layer for images in [0, 1] (`[b, 784]`), first to last, the last
+    /// being the code z.
+    fn layers(&self, x: Tensor<2>) -> Vec<Layer>;
+}
+
 /// The first rows of digits, to be completed ([`Family::complete`]).
 #[derive(Debug, Clone)]
 pub struct Prefix {
@@ -387,6 +408,10 @@ pub trait Family: Model {
     fn diffusion(&self) -> Option<&dyn Diffusion> {
         None
     }
+    /// The family as a bijection with its layers, for flows; `None` for the rest.
+    fn invertible(&self) -> Option<&dyn Invertible> {
+        None
+    }
 }
 
 /// A registry entry: what the family is and how to build one.
@@ -396,8 +421,16 @@ pub struct Registration {
 }
 
 /// Every family, in the order the gallery shows them.
-pub static REGISTRY: &[Registration] =
-    &[vae::REGISTRATION, gan::REGISTRATION, gan::CONDITIONAL, diffusion::ddpm::REGISTRATION, pixelcnn::REGISTRATION, naive_bayes::REGISTRATION];
+pub static REGISTRY: &[Registration] = &[
+    vae::REGISTRATION,
+    gan::REGISTRATION,
+    gan::CONDITIONAL,
+    diffusion::ddpm::REGISTRATION,
+    pixelcnn::REGISTRATION,
+    flow::NICE,
+    flow::REALNVP,
+    naive_bayes::REGISTRATION,
+];
 
 pub fn infos() -> Vec<FamilyInfo> {
     REGISTRY.iter().map(|r| (r.info)()).collect()

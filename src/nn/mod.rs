@@ -2,6 +2,7 @@
 //! reductions. (Networks shared by several families, like the diffusion U-Net, live here too.)
 
 pub mod ema;
+pub mod flow;
 pub mod pixelcnn;
 pub mod unet;
 
