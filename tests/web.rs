@@ -192,7 +192,7 @@ async fn pixelcnn_views(backend: &str) {
         }
     }
     assert!(out.iter().all(|&v| v == 0.0 || v == 1.0), "{backend}: binary completions");
-    let ll = ok(lab.pixel_likelihood("pixelcnn".into(), out.clone())).await;
+    let ll = ok(lab.image_likelihood("pixelcnn".into(), out.clone())).await;
     let nats = Float32Array::from(get(&ll, &["nats"])).to_vec();
     let px = Float32Array::from(get(&ll, &["pixels"])).to_vec();
     assert_eq!((nats.len(), px.len()), (2, 2 * 784));
@@ -203,8 +203,42 @@ async fn pixelcnn_views(backend: &str) {
     // Bad input is an error, not a panic.
     assert!(JsFuture::from(lab.complete("pixelcnn".into(), digits.clone(), 29, 3, None, 3, None, None)).await.is_err(), "rows 29");
     assert!(JsFuture::from(lab.complete("pixelcnn".into(), vec![2.0; 784], 3, 3, None, 3, None, None)).await.is_err(), "values outside [0, 1]");
-    assert!(JsFuture::from(lab.pixel_likelihood("pixelcnn".into(), vec![0.0; 700])).await.is_err(), "not whole digits");
+    assert!(JsFuture::from(lab.image_likelihood("pixelcnn".into(), vec![0.0; 700])).await.is_err(), "not whole digits");
     assert!(JsFuture::from(lab.complete("vae".into(), digits, 3, 3, None, 3, None, None)).await.is_err(), "the VAE does not complete");
+}
+
+/// The flows: a few training steps (so the flow is not the identity it starts as), then test
+/// digits x -> z -> x within 1e-4, each layer's state and log-det, and the likelihood of given
+/// images in bits/dim (no per-pixel split). Small networks: SwiftShader runs every dispatch
+/// in software.
+async fn flow_views(backend: &str) {
+    let lab = lab(backend).await;
+    for (family, params) in
+        [("nice", nums(&[("hidden", 16.0), ("depth", 1.0), ("batch", 8.0)])), ("realnvp", nums(&[("width", 4.0), ("blocks", 0.0), ("batch", 8.0)]))]
+    {
+        lab.init_family(family, params, 1).unwrap();
+        ok(lab.train(family.into(), 3)).await;
+        let digits = Float32Array::from(get(&lab.test_digits(vec![0, 1]).unwrap(), &["pixels"])).to_vec();
+        let z = floats(lab.encode(family.into(), digits.clone())).await;
+        assert_eq!(z.len(), 2 * 784);
+        let moved = z.iter().zip(&digits).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        assert!(moved > 0.1, "{backend} {family}: z is not the image");
+        let back = floats(lab.decode(family.into(), z, None)).await;
+        let err = back.iter().zip(&digits).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        assert!(err < 1e-4, "{backend} {family}: x -> z -> x is off by {err}");
+        let layers = ok(lab.flow_layers(family.into(), digits.clone())).await;
+        let names = js_sys::Array::from(&get(&layers, &["names"])).length() as usize;
+        let states = Float32Array::from(get(&layers, &["states"])).to_vec();
+        let logdets = Float32Array::from(get(&layers, &["logdets"])).to_vec();
+        assert!(names > 2 && states.len() == names * 2 * 784 && logdets.len() == names * 2, "{backend} {family}: {names} layers");
+        assert!(logdets.iter().all(|v| v.is_finite()), "{backend} {family}: log-dets {logdets:?}");
+        let ll = ok(lab.image_likelihood(family.into(), digits)).await;
+        let bpd = Float32Array::from(get(&ll, &["bits_per_dim"])).to_vec();
+        assert!(bpd.len() == 2 && bpd.iter().all(|&b| b.is_finite() && b > 0.0), "{backend} {family}: bits/dim {bpd:?}");
+        assert!(get(&ll, &["pixels"]).is_undefined(), "{backend} {family}: a flow's likelihood does not split by pixel");
+    }
+    assert!(JsFuture::from(lab.encode("gan".into(), vec![0.0; 784])).await.is_err(), "the GAN has no encoder");
+    assert!(JsFuture::from(lab.flow_layers("vae".into(), vec![0.0; 784])).await.is_err(), "the VAE is not invertible");
 }
 
 #[wasm_bindgen_test]
@@ -214,6 +248,8 @@ async fn cpu_every_family_trains_and_samples() {
     train_and_sample("cpu", "cgan", &[("z", 8.0), ("width", 8.0), ("batch", 16.0)], 3).await;
     train_and_sample("cpu", "ddpm", &[("channels", 8.0), ("batch", 8.0)], 2).await;
     train_and_sample("cpu", "pixelcnn", &[("channels", 4.0), ("layers", 1.0), ("batch", 8.0)], 2).await;
+    train_and_sample("cpu", "nice", &[("hidden", 16.0), ("depth", 1.0), ("batch", 8.0)], 2).await;
+    train_and_sample("cpu", "realnvp", &[("width", 4.0), ("blocks", 0.0), ("batch", 8.0)], 2).await;
     train_and_sample("cpu", "naive-bayes", &[("batch", 32.0)], 5).await;
 }
 
@@ -233,6 +269,7 @@ async fn cpu_views_evaluation_diffusion_and_latents() {
     diffusion_steps("cpu").await;
     gan_latent("cpu").await;
     pixelcnn_views("cpu").await;
+    flow_views("cpu").await;
 }
 
 #[wasm_bindgen_test]
@@ -242,6 +279,7 @@ async fn webgpu_views_evaluation_diffusion_and_latents() {
     diffusion_steps("webgpu").await;
     gan_latent("webgpu").await;
     pixelcnn_views("webgpu").await;
+    flow_views("webgpu").await;
 }
 
 #[wasm_bindgen_test]

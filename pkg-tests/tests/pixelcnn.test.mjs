@@ -151,7 +151,7 @@ test('PixelCNN API: completions keep their rows, per-pixel likelihoods sum to lo
         length: await err(lab.sample('pixelcnn', { n: 2, prefix: { pixels: new Float32Array(100), rows: 10 } })),
         count: await err(lab.sample('pixelcnn', { n: 2, prefix: { pixels: digits.pixels.slice(0, 3 * 784), rows: 10 } })),
         vaePrefix: await err(lab.sample('vae', { n: 2, prefix: { pixels: one, rows: 10 } })),
-        vaeImages: await err(lab.likelihood('vae', { images: one })),
+        ganImages: await err(lab.likelihood('gan', { images: one })),
         llRange: await err(lab.likelihood('pixelcnn', { images: new Float32Array(784).fill(1.5) })),
         llLength: await err(lab.likelihood('pixelcnn', { images: new Float32Array(10) })),
         llType: await err(lab.likelihood('pixelcnn', { images: 'digits' })),
@@ -258,7 +258,7 @@ test('PixelCNN API: completions keep their rows, per-pixel likelihoods sum to lo
     assert.match(r.bad.length, /100 values: not whole 28x28 images/);
     assert.match(r.bad.count, /holds 3 digits: give one digit/);
     assert.match(r.bad.vaePrefix, /'vae' cannot complete digits/);
-    assert.match(r.bad.vaeImages, /'vae' has no per-pixel likelihood/);
+    assert.match(r.bad.ganImages, /'gan' has no likelihood/);
     assert.match(r.bad.llRange, /images\[0\] = 1\.5 is outside \[0, 1\]/);
     assert.match(r.bad.llLength, /10 values: not whole 28x28 images/);
     assert.match(r.bad.llType, /images must be a Float32Array/);

@@ -109,7 +109,7 @@ impl Arch for Nice {
                     8.0,
                 )
                 .architecture(),
-                HyperParam::int("hidden", "hidden width", "units in each hidden layer of each coupling's MLP", 400.0, 16.0, 1000.0).architecture(),
+                HyperParam::int("hidden", "hidden width", "units in each hidden layer of each coupling's MLP", 200.0, 16.0, 1000.0).architecture(),
                 HyperParam::int("depth", "hidden layers", "hidden layers of each coupling's MLP", 3.0, 1.0, 5.0).architecture(),
                 lr,
                 batch,
@@ -117,7 +117,7 @@ impl Arch for Nice {
             sampling: sampling(),
             conditional: false,
             losses: losses(),
-            train_steps: 6000,
+            train_steps: 26_144,
             variants: vec![],
             built_on: &[],
         }

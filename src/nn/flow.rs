@@ -46,6 +46,8 @@ pub enum Partition {
 }
 
 /// The network that computes (s, t) from x_a.
+// A handful live per flow, built once: their size difference costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Conditioner {
     /// A ReLU MLP on the flat half (NICE).

@@ -233,7 +233,13 @@ fn images_in(pixels: &[f32], model: families::PixelModel, device: &Device) -> Re
     }
     let values: Vec<f32> = match model {
         families::PixelModel::Binarized => pixels.iter().map(|&v| if v >= 0.5 { 1.0 } else { 0.0 }).collect(),
-        _ => pixels.to_vec(),
+        // The byte k = round(255 v) made continuous, (k + u) / 256, with the same fixed-seed u
+        // for every digit: a digit scores the same every time, wherever it is in the batch.
+        families::PixelModel::Dequantized => pixels
+            .chunks(IMAGE_PIXELS)
+            .flat_map(|digit| digit.iter().zip(crate::noise::uniform(0, IMAGE_PIXELS)).map(|(&v, u)| ((v * 255.0).round() + u) / 256.0))
+            .collect(),
+        families::PixelModel::Continuous => pixels.to_vec(),
     };
     Ok(burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(values, [n, IMAGE_PIXELS]), device))
 }
@@ -700,25 +706,80 @@ impl Lab {
         frames_of(self.state.clone(), chain, frames, progress, job, start)
     }
 
-    /// Each image's log-likelihood and each pixel's share of it: `{nats: Float32Array(n),
-    /// pixels: Float32Array(n*784)}` (log p of every pixel given what the model conditions it
-    /// on), for images of n*784 values in [0, 1] (binarised at 1/2 for a family of binary
-    /// pixels). Families with `capabilities.pixel_likelihood` only.
-    pub fn pixel_likelihood(&self, family: String, pixels: Vec<f32>) -> Promise {
+    /// The likelihood of given images (n*784 values in [0, 1]), for families with one:
+    /// `{nats, bits_per_dim}` per image (log p(x), a bound or an estimate per the family's
+    /// kind; bits/dim = -nats / (784 ln 2), of the family's data model), and where the
+    /// likelihood splits by pixel (`capabilities.pixel_likelihood`) each pixel's share,
+    /// `pixels` (n*784). Binary families binarise at 1/2; dequantised ones score the bytes
+    /// round(255 v) with a fixed-seed dequantisation.
+    pub fn image_likelihood(&self, family: String, pixels: Vec<f32>) -> Promise {
         let job = (|| {
             let slot = self.slot(&family)?;
             let t = read(&slot)?;
             let x = images_in(&pixels, t.model.info().pixels, &self.device())?;
-            let no = || Error::Family(format!("'{family}' has no per-pixel likelihood"));
-            let per_pixel = t.model.density().ok_or_else(no)?.pixel_log_probs(x).ok_or_else(no)?;
-            Ok(per_pixel)
+            let density = t.model.density().ok_or_else(|| Error::Family(format!("'{family}' has no likelihood")))?;
+            Ok(match density.pixel_log_probs(x.clone()) {
+                Some(per_pixel) => (per_pixel.clone().sum_dim(1).flatten::<1>(0, 1), Some(per_pixel)),
+                None => (density.log_likelihood(x, 1), None),
+            })
         })();
         promise(async move {
-            let per_pixel = job?;
-            let nats = read_f32(per_pixel.clone().sum_dim(1).flatten::<1>(0, 1).unsqueeze::<2>()).await?;
+            let (nats, per_pixel) = job?;
+            let nats = read_f32(nats.unsqueeze::<2>()).await?;
+            let bits: Vec<f32> = nats.iter().map(|&v| crate::eval::likelihood::bits_per_dim(v as f64) as f32).collect();
             let out = js_sys::Object::new();
-            js_sys::Reflect::set(&out, &"nats".into(), &floats(nats)).map_err(|_| Error::Backend("set".into()))?;
-            js_sys::Reflect::set(&out, &"pixels".into(), &floats(read_f32(per_pixel).await?)).map_err(|_| Error::Backend("set".into()))?;
+            let set = |k: &str, v: JsValue| js_sys::Reflect::set(&out, &k.into(), &v).map_err(|_| Error::Backend("set".into()));
+            set("nats", floats(nats))?;
+            set("bits_per_dim", floats(bits))?;
+            if let Some(per_pixel) = per_pixel {
+                set("pixels", floats(read_f32(per_pixel).await?))?;
+            }
+            Ok(out.into())
+        })
+    }
+
+    /// The codes of given images (n*784 values in [0, 1]) for a family with an encoder: n*d
+    /// floats (a VAE's posterior mean, a flow's z).
+    pub fn encode(&self, family: String, pixels: Vec<f32>) -> Promise {
+        let job = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let x = images_in(&pixels, families::PixelModel::Continuous, &self.device())?;
+            let no = || Error::Family(format!("'{family}' has no encoder"));
+            t.model.latent().ok_or_else(no)?.encode(x).ok_or_else(no)
+        })();
+        promise(async move { Ok(floats(read_f32(job?).await?)) })
+    }
+
+    /// An invertible family's layers on given images (n*784 values in [0, 1]): `{names,
+    /// states, logdets, log_prior}`, the state after each layer (L*n*784, in the image's
+    /// layout), that layer's log |det| per image (L*n, nats), and log N(z; 0, I) of the last
+    /// state, z (n, nats): with the log-dets, log p of the pixels as given.
+    pub fn flow_layers(&self, family: String, pixels: Vec<f32>) -> Promise {
+        let job = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let x = images_in(&pixels, families::PixelModel::Continuous, &self.device())?;
+            let flow = t.model.invertible().ok_or_else(|| Error::Family(format!("'{family}' is not invertible")))?;
+            let layers = flow.layers(x);
+            let z = layers.last().expect("a flow has layers").state.clone();
+            Ok((layers, crate::nn::flow::standard_normal_log_prob(z)))
+        })();
+        promise(async move {
+            let (layers, log_prior) = job?;
+            let names = js_sys::Array::new();
+            for l in &layers {
+                names.push(&JsValue::from_str(&l.name));
+            }
+            let (states, logdets): (Vec<_>, Vec<_>) = layers.into_iter().map(|l| (l.state, l.logdet.unsqueeze::<2>())).unzip();
+            let states = read_f32(burn::tensor::Tensor::cat(states, 0)).await?;
+            let logdets = read_f32(burn::tensor::Tensor::cat(logdets, 0)).await?;
+            let out = js_sys::Object::new();
+            let set = |k: &str, v: JsValue| js_sys::Reflect::set(&out, &k.into(), &v).map_err(|_| Error::Backend("set".into()));
+            set("names", names.into())?;
+            set("states", floats(states))?;
+            set("logdets", floats(logdets))?;
+            set("log_prior", floats(read_f32(log_prior.unsqueeze::<2>()).await?))?;
             Ok(out.into())
         })
     }

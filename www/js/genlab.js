@@ -59,10 +59,12 @@ export const TEST_DIGITS = 10000;
  * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
  * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
  * @property {boolean} conditional  samples take class labels
- * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean, completion: boolean, pixel_likelihood: boolean}} capabilities
+ * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean, completion: boolean, pixel_likelihood: boolean, invertible: boolean}} capabilities
  *   what the family can do beyond sampling, read off the methods it implements (never declared):
  *   `completion` ({@link GenLab#complete}, `prefix` in {@link GenLab#sample}) and
- *   `pixel_likelihood` ({@link GenLab#likelihood} with `images`) for an autoregressive family
+ *   `pixel_likelihood` (per-pixel shares in {@link GenLab#likelihood} with `images`) for an
+ *   autoregressive family; `encoder` ({@link GenLab#encode}); `invertible` ({@link GenLab#layers})
+ *   for a flow, whose encode and decode are exact inverses
  * @property {{key: string, label: string}[]} losses
  * @property {number} train_steps  training steps of the shipped weights
  */
@@ -840,21 +842,23 @@ export class GenLab extends Emitter {
    * whose `capabilities.likelihood` is 'bound' (the VAE's ELBO). Binarised families score
    * test digits binarised with a fixed seed, the same on every backend.
    *
-   * With `images` instead (n * 784 values in [0, 1], n in 1..1024; families with
-   * `capabilities.pixel_likelihood`, e.g. PixelCNN): the exact log-likelihood of each given
-   * image, `nats` (n values, log p(x) < 0), and its share at every pixel, `pixels` (n * 784
-   * values, log p(x_i | what the model conditions pixel i on); each image's sum to its `nats`;
-   * -pixels is a map of where the model was surprised). A family of binary pixels binarises
-   * the images at 0.5 first. Unconditional: no label is given to the model.
+   * With `images` instead (n * 784 values in [0, 1], n in 1..1024): the log-likelihood of
+   * each given image (of the family's kind), `nats` (n values) and `bits_per_dim` (n values,
+   * -nats / (784 ln 2), of the family's data model: a binary family binarises the images at
+   * 0.5, a dequantised one (flows) scores the bytes round(255 v) with a fixed dequantisation).
+   * Where the likelihood splits by pixel (`capabilities.pixel_likelihood`, e.g. PixelCNN) also
+   * its share at every pixel, `pixels` (n * 784 values, log p(x_i | what the model conditions
+   * pixel i on); each image's sum to its `nats`; -pixels is a map of where the model was
+   * surprised). Unconditional: no label is given to the model.
    * @param {string} family
    * @param {{n?: number} | {images: Float32Array|number[]}} [options]  n in 1..10000
    * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact'|'estimate', samples: number, pixels: 'binarized'|'continuous'|'dequantized'}
-   *   | {n: number, nats: Float32Array, pixels: Float32Array}>}
+   *   | {n: number, nats: Float32Array, bits_per_dim: Float32Array, pixels?: Float32Array}>}
    */
   async likelihood(family, options) {
     const info = this._info(family);
     const o = optionsArg(options, 'lab.likelihood', '{n: 500}');
-    if (o.images !== undefined) return this._pixelLikelihood(info, o);
+    if (o.images !== undefined) return this._imageLikelihood(info, o);
     const { n = 500 } = o;
     if (!info.capabilities.likelihood) throw new Error(`'${family}' has no likelihood`);
     checkInt('n', n, 1, TEST_DIGITS);
@@ -862,16 +866,62 @@ export class GenLab extends Emitter {
     return this._call('likelihood', { family, n });
   }
 
-  /** {@link GenLab#likelihood} of given images: each one's log p(x) and each pixel's share. */
-  async _pixelLikelihood(info, { images, ...rest }) {
+  /** {@link GenLab#likelihood} of given images: each one's log p(x), and each pixel's share where it splits by pixel. */
+  async _imageLikelihood(info, { images, ...rest }) {
     const family = info.name;
-    if (!info.capabilities.pixel_likelihood) throw new Error(`'${family}' has no per-pixel likelihood of given images (it has no capabilities.pixel_likelihood)`);
+    if (!info.capabilities.likelihood) throw new Error(`'${family}' has no likelihood`);
     const unknown = Object.keys(rest);
     if (unknown.length) throw paramError(`lab.likelihood takes either {n} (test digits) or {images}, not '${unknown[0]}' beside images`);
     const pixels = checkImages('images', images, MAX_SAMPLES);
     this._touch(family);
-    const r = await this._call('pixelLikelihood', { family, pixels }, [pixels.buffer]);
-    return { n: r.nats.length, nats: r.nats, pixels: r.pixels };
+    const r = await this._call('imageLikelihood', { family, pixels }, [pixels.buffer]);
+    const out = { n: r.nats.length, nats: r.nats, bits_per_dim: r.bits_per_dim };
+    if (r.pixels) out.pixels = r.pixels;
+    return out;
+  }
+
+  /**
+   * The codes of given images (families with `capabilities.encoder`): a VAE's posterior mean,
+   * a flow's z (784 numbers in the image's layout; {@link GenLab#decode} inverts it exactly).
+   * @param {string} family
+   * @param {{images: Float32Array|number[]}} options  n * 784 values in [0, 1], n in 1..1024
+   * @returns {Promise<{n: number, dim: number, codes: Float32Array}>}
+   */
+  async encode(family, options) {
+    const info = this._info(family);
+    const { images, ...rest } = optionsArg(options, 'lab.encode', '{images}');
+    if (!info.capabilities.encoder) throw new Error(`'${family}' has no encoder`);
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw paramError(`lab.encode takes {images}, not '${unknown[0]}'`);
+    const pixels = checkImages('images', images, MAX_SAMPLES);
+    const n = pixels.length / PIXELS;
+    this._touch(family);
+    const codes = await this._call('encode', { family, pixels }, [pixels.buffer]);
+    return { n, dim: codes.length / n, codes };
+  }
+
+  /**
+   * An invertible family's layers (`capabilities.invertible`, the flows) on given images: the
+   * state after each layer in the image's layout (`states`, layers * n * 784 values, unbounded:
+   * the logit of the pixels first, z last) and each layer's log |det| per image (`logdets`,
+   * layers * n, nats), with the layers' `names`, and `log_prior`, log N(z; 0, I) per image
+   * (n, nats): log_prior plus an image's log-dets is the log-density of its pixels as given
+   * (before dequantisation and the 784 ln 256 of 8-bit data that {@link GenLab#likelihood} adds).
+   * @param {string} family
+   * @param {{images: Float32Array|number[]}} options  n * 784 values in [0, 1], n in 1..1024
+   * @returns {Promise<{n: number, layers: number, names: string[], states: Float32Array, logdets: Float32Array, log_prior: Float32Array}>}
+   */
+  async layers(family, options) {
+    const info = this._info(family);
+    const { images, ...rest } = optionsArg(options, 'lab.layers', '{images}');
+    if (!info.capabilities.invertible) throw new Error(`'${family}' is not invertible`);
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw paramError(`lab.layers takes {images}, not '${unknown[0]}'`);
+    const pixels = checkImages('images', images, MAX_SAMPLES);
+    const n = pixels.length / PIXELS;
+    this._touch(family);
+    const r = await this._call('flowLayers', { family, pixels }, [pixels.buffer]);
+    return { n, layers: r.names.length, names: r.names, states: r.states, logdets: r.logdets, log_prior: r.log_prior };
   }
 
   /**

@@ -416,12 +416,21 @@ const ops = {
       const r = await lab.complete(family, pixels, rows, seed, labels, frames, callProgress(id), id);
       return { frames: r.frames, ms: r.ms };
     }),
-  // Each image's log p(x) and each pixel's share of it (capabilities.pixel_likelihood).
-  pixelLikelihood: ({ family, pixels }) =>
+  // Each image's log p(x) and bits/dim, and each pixel's share where the likelihood splits
+  // by pixel (capabilities.pixel_likelihood).
+  imageLikelihood: ({ family, pixels }) =>
     serial(async () => {
       await ensureModel(family);
-      const r = await lab.pixel_likelihood(family, pixels);
-      return { nats: r.nats, pixels: r.pixels };
+      const r = await lab.image_likelihood(family, pixels);
+      return { nats: r.nats, bits_per_dim: r.bits_per_dim, pixels: r.pixels };
+    }),
+  encode: ({ family, pixels }) => serial(async () => (await ensureModel(family), lab.encode(family, pixels))),
+  // An invertible family's state after each layer and that layer's log-det.
+  flowLayers: ({ family, pixels }) =>
+    serial(async () => {
+      await ensureModel(family);
+      const r = await lab.flow_layers(family, pixels);
+      return { names: r.names, states: r.states, logdets: r.logdets, log_prior: r.log_prior };
     }),
   schedule: ({ family }) => serial(async () => (await ensureModel(family), lab.schedule(family))),
   forwardProcess: ({ family, index, ts, seed = 0 }) =>

@@ -40,6 +40,11 @@ export function num(v, digits = 1) {
   return v.toFixed(digits);
 }
 
+/** A signed readout with a real minus sign: "−45.2". */
+export function signed(v, digits = 1) {
+  return num(v, digits).replace('-', '−');
+}
+
 /** A titled panel: `panel('Samples', {id, explain}, ...children)`. */
 export function panel(title, { id, explain, className = '' } = {}, ...children) {
   return el(

@@ -53,9 +53,12 @@ export function reconstructionPanel(lab, info) {
  * decoded grid of codes over [-2.5, 2.5]².
  * @param {import('../genlab.js').GenLab} lab
  * @param {import('../genlab.js').FamilyInfo} info
+ * @param {{title?: string, explain?: string, manifold?: boolean}} [options]  manifold: false
+ *   for a latent that is never 2-D (a flow's z, the image's 784 numbers): no manifold section,
+ *   and drawManifold does nothing
  * @returns {{node: HTMLElement, drawInterp: () => Promise<void>, drawManifold: (config: {latent: number}) => Promise<void>}}
  */
-export function latentPanel(lab, info) {
+export function latentPanel(lab, info, { title = 'Latent space', explain = 'Ten steps on the straight line between the codes of two test digits.', manifold: withManifold = true } = {}) {
   const F = info.name;
   const a = numberField('interp-a', 'from test digit', { value: 3, min: 0, max: TEST_DIGITS - 1 });
   const b = numberField('interp-b', 'to test digit', { value: 2, min: 0, max: TEST_DIGITS - 1 });
@@ -64,14 +67,18 @@ export function latentPanel(lab, info) {
   const manifold = el('canvas', { id: 'manifold', className: 'grid', title: 'the 2-D latent space, decoded', hidden: true });
   const note = el('p', { id: 'manifold-note', className: 'note' });
   const node = panel(
-    'Latent space',
-    { explain: 'Ten steps on the straight line between the codes of two test digits.' },
+    title,
+    { explain },
     el('div', { className: 'actions' }, a.node, b.node, btn),
     el('div', { className: 'canvas-box' }, interp),
-    el('h3', { textContent: 'Manifold' }),
-    el('p', { className: 'explain', textContent: `With a 2-D latent: a ${SIDE} × ${SIDE} grid of codes over [-${EXTENT}, ${EXTENT}]², decoded.` }),
-    note,
-    el('div', { className: 'canvas-box' }, manifold),
+    ...(withManifold
+      ? [
+          el('h3', { textContent: 'Manifold' }),
+          el('p', { className: 'explain', textContent: `With a 2-D latent: a ${SIDE} × ${SIDE} grid of codes over [-${EXTENT}, ${EXTENT}]², decoded.` }),
+          note,
+          el('div', { className: 'canvas-box' }, manifold),
+        ]
+      : []),
   );
 
   async function drawInterp() {
@@ -82,6 +89,7 @@ export function latentPanel(lab, info) {
   }
 
   async function drawManifold(config) {
+    if (!withManifold) return;
     if (config.latent !== 2) {
       manifold.hidden = true;
       note.hidden = false;

@@ -2,6 +2,8 @@
 // canvas as a grid: dark ink on light paper, one canvas pixel per image pixel, scaled up by
 // CSS with `image-rendering: pixelated`.
 
+import { el } from './dom.js';
+
 const SIZE = 28;
 const GAP = 1;
 const GAP_SHADE = 215; // the lines between tiles
@@ -86,4 +88,15 @@ export function clearGrid(canvas) {
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = `rgb(${GAP_SHADE},${GAP_SHADE},${GAP_SHADE})`;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
+}
+
+/**
+ * One readout under each tile of a one-row grid drawn at `scale` (a digit's score, its index):
+ * `tileLabels(['0.91 · #12', ...], 3)`.
+ * @param {string[]} texts
+ * @param {number} scale  the grid's CSS pixels per image pixel
+ */
+export function tileLabels(texts, scale) {
+  const width = `width: ${(SIZE + GAP) * scale}px`;
+  return el('div', { className: 'tile-labels' }, ...texts.map((t) => el('span', { textContent: t, style: width })));
 }

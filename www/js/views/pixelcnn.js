@@ -24,8 +24,8 @@
 //   (ui/evaluate.js) and the weights panel's (ui/weights.js)
 
 import { HEIGHT, PIXELS, TEST_DIGITS } from '../genlab.js';
-import { el, num, numberField, panel, latestOnly, readInt } from '../ui/dom.js';
-import { clearGrid, concat, drawGrid, markLabels } from '../ui/grid.js';
+import { el, num, numberField, panel, latestOnly, readInt, signed } from '../ui/dom.js';
+import { clearGrid, concat, drawGrid, markLabels, tileLabels } from '../ui/grid.js';
 import { drawHeat, heatLegend } from '../ui/heat.js';
 import { labelPicker } from '../ui/labels.js';
 import { guard, showError } from '../ui/page.js';
@@ -56,14 +56,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const binarise = (px) => px.map((v) => (v >= 0.5 ? 1 : 0));
 /** -log p of each pixel: the surprise. */
 const surprise = (logp) => logp.map((v) => -v);
-/** "−45.2" with a real minus sign. */
-const signed = (v, d = 1) => num(v, d).replace('-', '−');
-
-/** Per-digit readouts under a grid drawn at `scale`, one under each tile. */
-function tileLabels(texts, scale) {
-  const width = `width: ${(28 + 1) * scale}px`;
-  return el('div', { className: 'tile-labels' }, ...texts.map((t) => el('span', { textContent: t, style: width })));
-}
 
 /**
  * @param {HTMLElement} root
