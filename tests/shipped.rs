@@ -45,9 +45,8 @@ fn floor(family: &str) -> Floor {
 }
 
 /// The flows' floors and bits/dim ceilings on the first 500 test digits (measured: see each).
-/// NICE's samples are noise over a digit-like blob, and the judge reads most as 8 or 3: its
-/// floor guards against worse, not for digits.
-const NICE_COVERAGE: f64 = 1.1; // measured 1.27 bits
+/// NICE's samples are speckled digit-like strokes; the judge reads most as 3, 8 or 9.
+const NICE_COVERAGE: f64 = 2.0; // measured 2.29 bits
 const REALNVP_COVERAGE: f64 = 2.8; // 3.06 bits
 fn ceiling(family: &str) -> Option<f64> {
     match family {
