@@ -29,15 +29,15 @@ test('RealNVP page: samples and temperature, ranking and caveat, a drawn stroke 
     await page.goto(`${env.url}family.html?family=realnvp&backend=cpu`);
     await waitReady(page, 240_000);
 
-    // Samples at the declared default temperature, then at T = 1: redrawn by the slider alone.
-    await assertJudgedDigits(assert, page, '#samples', 'samples at T = 0.75');
-    assert.equal(await page.evaluate(() => document.querySelector('#samples').dataset.temperature), '0.75');
-    assert.equal(await page.locator('#temperature').inputValue(), '0.75');
+    // Samples at the declared default temperature, then at T = 0.5: redrawn by the slider alone.
+    await assertJudgedDigits(assert, page, '#samples', 'samples at T = 1');
+    assert.equal(await page.evaluate(() => document.querySelector('#samples').dataset.temperature), '1');
+    assert.equal(await page.locator('#temperature').inputValue(), '1');
     const before = await canvasImage(page, '#samples');
-    await page.locator('#temperature').fill('1');
-    await page.waitForFunction(() => document.querySelector('#samples').dataset.temperature === '1', null, { timeout: 60_000 });
-    assert.notEqual(await canvasImage(page, '#samples'), before, 'T = 1 draws other pictures');
-    assertDigits(assert, await canvasStats(page, '#samples'), 'samples at T = 1');
+    await page.locator('#temperature').fill('0.5');
+    await page.waitForFunction(() => document.querySelector('#samples').dataset.temperature === '0.5', null, { timeout: 60_000 });
+    assert.notEqual(await canvasImage(page, '#samples'), before, 'T = 0.5 draws other pictures');
+    assertDigits(assert, await canvasStats(page, '#samples'), 'samples at T = 0.5');
 
     // What the page draws by itself after the samples: a test digit on the pad, the
     // interpolation, the ranking and, last, the caveat.
@@ -123,7 +123,7 @@ test('RealNVP page: samples and temperature, ranking and caveat, a drawn stroke 
     assert.equal(r.caps.invertible, true, 'capabilities.invertible');
     assert.equal(r.caps.likelihood, 'exact');
     assert.equal(r.pixels, 'dequantized');
-    assert.deepEqual([r.temperature?.default, r.temperature?.min, r.temperature?.max], [0.75, 0, 1.5], 'the temperature setting');
+    assert.deepEqual([r.temperature?.default, r.temperature?.min, r.temperature?.max], [1, 0, 1.5], 'the temperature setting');
 
     assert.deepEqual(r.enc, { n: 2, dim: 784, length: 2 * 784, finite: true });
     assert.ok(r.roundTrip < 1e-4, `decode(encode(x)) is x to ${r.roundTrip}`);
@@ -156,7 +156,7 @@ test('NICE page: mounts, samples, and its additive couplings show log-det 0', { 
     await waitReady(page, 180_000);
     assertDigits(assert, await canvasStats(page, '#samples'), 'NICE samples');
     assert.equal(await page.evaluate(() => document.querySelector('#samples').dataset.images), '16');
-    assert.equal(await page.evaluate(() => document.querySelector('#samples').dataset.temperature), '0.75');
+    assert.equal(await page.evaluate(() => document.querySelector('#samples').dataset.temperature), '1');
 
     // The test digit the page puts on the pad, through the layers: logit, couplings, scaling.
     await page.waitForFunction(() => document.querySelector('#layers-logdet').dataset.logdets && document.querySelector('#roundtrip-error').dataset.error, null, {

@@ -82,7 +82,7 @@ export async function mount(root, lab, info) {
   const data = dataText({ pixels: info.pixels });
 
   // ---- Samples, with the temperature of z
-  const tSpec = info.sampling.find((h) => h.key === 'temperature') ?? { default: 0.75, min: 0, max: 1.5 };
+  const tSpec = info.sampling.find((h) => h.key === 'temperature') ?? { default: 1, min: 0, max: 1.5 };
   const grid = new SampleGrid({ title: 'samples: f⁻¹(z) for z drawn from N(0, T²I)', cols: COLS, scale: 3 });
   const seed = seedRow((s) => drawSamples(s));
   const tInput = el('input', { type: 'range', id: 'temperature', min: tSpec.min, max: tSpec.max, step: 0.05, value: String(tSpec.default), 'aria-label': 'temperature' });
