@@ -881,6 +881,22 @@ export class GenLab extends Emitter {
   }
 
   /**
+   * The checked options of `lab.NAME(family, {images})`: the family must be able to (`able`,
+   * a test of its capabilities; else "'family' `refusal`"), and nothing may stand beside the
+   * images. Returns the pixels as a fresh Float32Array and the number of images.
+   */
+  _givenImages(family, options, name, able, refusal) {
+    const info = this._info(family);
+    const { images, ...rest } = optionsArg(options, `lab.${name}`, '{images}');
+    if (!able(info.capabilities)) throw new Error(`'${family}' ${refusal}`);
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw paramError(`lab.${name} takes {images}, not '${unknown[0]}'`);
+    const pixels = checkImages('images', images, MAX_SAMPLES);
+    this._touch(family);
+    return { pixels, n: pixels.length / PIXELS };
+  }
+
+  /**
    * The codes of given images (families with `capabilities.encoder`): a VAE's posterior mean,
    * a flow's z (784 numbers in the image's layout; {@link GenLab#decode} inverts it exactly).
    * @param {string} family
@@ -888,14 +904,7 @@ export class GenLab extends Emitter {
    * @returns {Promise<{n: number, dim: number, codes: Float32Array}>}
    */
   async encode(family, options) {
-    const info = this._info(family);
-    const { images, ...rest } = optionsArg(options, 'lab.encode', '{images}');
-    if (!info.capabilities.encoder) throw new Error(`'${family}' has no encoder`);
-    const unknown = Object.keys(rest);
-    if (unknown.length) throw paramError(`lab.encode takes {images}, not '${unknown[0]}'`);
-    const pixels = checkImages('images', images, MAX_SAMPLES);
-    const n = pixels.length / PIXELS;
-    this._touch(family);
+    const { pixels, n } = this._givenImages(family, options, 'encode', (c) => c.encoder, 'has no encoder');
     const codes = await this._call('encode', { family, pixels }, [pixels.buffer]);
     return { n, dim: codes.length / n, codes };
   }
@@ -912,14 +921,7 @@ export class GenLab extends Emitter {
    * @returns {Promise<{n: number, layers: number, names: string[], states: Float32Array, logdets: Float32Array, log_prior: Float32Array}>}
    */
   async layers(family, options) {
-    const info = this._info(family);
-    const { images, ...rest } = optionsArg(options, 'lab.layers', '{images}');
-    if (!info.capabilities.invertible) throw new Error(`'${family}' is not invertible`);
-    const unknown = Object.keys(rest);
-    if (unknown.length) throw paramError(`lab.layers takes {images}, not '${unknown[0]}'`);
-    const pixels = checkImages('images', images, MAX_SAMPLES);
-    const n = pixels.length / PIXELS;
-    this._touch(family);
+    const { pixels, n } = this._givenImages(family, options, 'layers', (c) => c.invertible, 'is not invertible');
     const r = await this._call('flowLayers', { family, pixels }, [pixels.buffer]);
     return { n, layers: r.names.length, names: r.names, states: r.states, logdets: r.logdets, log_prior: r.log_prior };
   }
