@@ -389,10 +389,11 @@ mod cli {
             (Likelihood::Exact, _) => "log p(x)".to_string(),
             (Likelihood::Bound, 1) => "ELBO (lower bound on log p(x))".to_string(),
             (Likelihood::Bound, k) => format!("IWAE bound, k = {k} (lower bound on log p(x))"),
-            (Likelihood::Estimate, _) => "estimate of log p(x)".to_string(),
+            (Likelihood::Estimate, _) => "estimate of log p(x) (log Z by AIS)".to_string(),
         };
+        let se = r.uncertainty.map_or(String::new(), |se| format!(" ± {se:.2} (log Z's standard error)"));
         println!(
-            "test-set {what}: {:.2} nats per digit = {:.4} bits/dim ({} test digits, pixels {:?}, prepared with a fixed seed)",
+            "test-set {what}: {:.2}{se} nats per digit = {:.4} bits/dim ({} test digits, pixels {:?}, prepared with a fixed seed)",
             r.nats, r.bits_per_dim, r.n, r.pixels
         );
     }
@@ -528,7 +529,8 @@ mod cli {
                         genlab::families::PixelModel::Dequantized => "8-bit",
                         genlab::families::PixelModel::Continuous => "[0, 1]",
                     };
-                    (format!("{:.1} ({kind}, {data})", -l.nats), format!("{:.4}", l.bits_per_dim))
+                    let se = l.uncertainty.map_or(String::new(), |se| format!(" ± {se:.1}"));
+                    (format!("{:.1}{se} ({kind}, {data})", -l.nats), format!("{:.4}", l.bits_per_dim))
                 }
                 None => ("–".into(), "–".into()),
             };

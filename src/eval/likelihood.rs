@@ -28,6 +28,9 @@ pub struct LikelihoodReport {
     /// Importance samples per digit (for bounds).
     pub samples: usize,
     pub pixels: PixelModel,
+    /// For an estimate, its standard error in nats (an energy model's log Z across AIS runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<f64>,
 }
 
 pub fn bits_per_dim(nats: f64) -> f64 {
@@ -61,5 +64,9 @@ pub async fn test_likelihood(
         total += read_scalars(vec![ll.sum()]).await?[0] as f64;
     }
     let nats = total / n as f64;
-    Ok(Some(LikelihoodReport { nats, bits_per_dim: bits_per_dim(nats), n, kind, samples, pixels: info.pixels }))
+    let uncertainty = match density.uncertainty() {
+        Some(se) => Some(read_scalars(vec![se]).await?[0] as f64),
+        None => None,
+    };
+    Ok(Some(LikelihoodReport { nats, bits_per_dim: bits_per_dim(nats), n, kind, samples, pixels: info.pixels, uncertainty }))
 }

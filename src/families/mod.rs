@@ -38,6 +38,7 @@
 //! Methods return lazy tensors, never host values: the caller reads them back with
 //! [`crate::runtime`], which is async so the same code runs on WebGPU in the browser.
 
+pub mod boltzmann;
 pub mod chain;
 pub mod diffusion;
 pub mod flow;
@@ -111,6 +112,9 @@ pub struct Capabilities {
     pub latent: bool,
     /// The latent space has an encoder too ([`Latent::encode`]), so the family reconstructs.
     pub encoder: bool,
+    /// [`Family::reconstruct`]: images through the model and back (through an encoder's code,
+    /// or an energy model's hidden units).
+    pub reconstruct: bool,
     pub conditional: bool,
     /// [`Family::classify`]: classifiers carried beside the generative model.
     pub classify: bool,
@@ -123,6 +127,8 @@ pub struct Capabilities {
     pub pixel_likelihood: bool,
     /// [`Family::invertible`]: an invertible map to its code, with every layer to show.
     pub invertible: bool,
+    /// [`Family::energy`]: an energy-based model, with free energies, hidden layers and filters.
+    pub energy: bool,
 }
 
 impl Capabilities {
@@ -136,12 +142,14 @@ impl Capabilities {
             likelihood: family.density().map(|d| d.kind()),
             latent: latent.is_some(),
             encoder: latent.is_some_and(|l| l.encode(x()).is_some()),
+            reconstruct: family.reconstruct(x()).is_some(),
             conditional: family.info().conditional,
             classify: family.classify(x()).is_some(),
             diffusion: family.diffusion().is_some(),
             completion: family.complete(&SampleOptions::new(1, 0), Prefix { pixels: x(), rows: crate::data::IMAGE_SIDE }).is_some(),
             pixel_likelihood: family.density().is_some_and(|d| d.pixel_log_probs(x()).is_some()),
             invertible: family.invertible().is_some(),
+            energy: family.energy().is_some(),
         }
     }
 }
@@ -288,6 +296,25 @@ pub trait Density {
     fn pixel_log_probs(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
         None
     }
+    /// For an estimate, the standard error (nats, `[1]`) every image's figure shares: the
+    /// uncertainty of an energy model's log Z across its AIS runs. `None` for the rest.
+    fn uncertainty(&self) -> Option<Tensor<1>> {
+        None
+    }
+}
+
+/// An energy-based model, p(v) = exp(-F(v)) / Z, for views of its energy landscape and units.
+pub trait Energy {
+    /// The free energy F(v) of images in [0, 1] (`[b, 784]`), `[b]` nats (for models without a
+    /// closed form, a variational upper bound on it).
+    fn free_energy(&self, x: Tensor<2>) -> Tensor<1>;
+    /// Each hidden layer's unit probabilities given the images (mean-field where the layers
+    /// interact), bottom to top, `[b, n_l]`.
+    fn hidden(&self, x: Tensor<2>) -> Vec<Tensor<2>>;
+    /// The first hidden layer's weights, one 784-pixel filter per unit, `[n_1, 784]`.
+    fn filters(&self) -> Tensor<2>;
+    /// log Z and its standard error (`[1]` each), as the likelihood uses them.
+    fn log_partition(&self) -> (Tensor<1>, Tensor<1>);
 }
 
 /// One layer of an invertible family, for views that show the map at work.
@@ -384,6 +411,8 @@ pub trait Family: Model {
     }
     /// A sampler that keeps the first `prefix.rows` rows of each given digit and draws the rest
     /// given them (an autoregressive family's completions); `None` for families that cannot.
+    /// A Markov-chain sampler (an RBM's Gibbs chain) starts from the given digits, so with no
+    /// row kept it runs free from them: a scribble settling into a digit.
     fn complete(&self, _options: &SampleOptions, _prefix: Prefix) -> Option<Result<Box<dyn Chain>>> {
         None
     }
@@ -412,6 +441,10 @@ pub trait Family: Model {
     fn invertible(&self) -> Option<&dyn Invertible> {
         None
     }
+    /// The family as an energy-based model (RBM, DBM); `None` for the rest.
+    fn energy(&self) -> Option<&dyn Energy> {
+        None
+    }
 }
 
 /// A registry entry: what the family is and how to build one.
@@ -429,6 +462,8 @@ pub static REGISTRY: &[Registration] = &[
     pixelcnn::REGISTRATION,
     flow::NICE,
     flow::REALNVP,
+    boltzmann::RBM,
+    boltzmann::DBM,
     naive_bayes::REGISTRATION,
 ];
 

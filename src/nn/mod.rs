@@ -1,6 +1,7 @@
 //! Building blocks shared by several families: likelihood terms and numerically careful
 //! reductions. (Networks shared by several families, like the diffusion U-Net, live here too.)
 
+pub mod boltzmann;
 pub mod ema;
 pub mod flow;
 pub mod pixelcnn;
