@@ -183,7 +183,7 @@ async fn pixelcnn_views(backend: &str) {
     ok(lab.train("pixelcnn".into(), 1)).await;
     let digits = Float32Array::from(get(&lab.test_digits(vec![0, 1]).unwrap(), &["pixels"])).to_vec();
     let rows = 22;
-    let r = ok(lab.complete("pixelcnn".into(), digits.clone(), rows, 3, Some(vec![7, 2]), 3, None, None)).await;
+    let r = ok(lab.complete("pixelcnn".into(), digits.clone(), rows, 3, Some(vec![7, 2]), 3, None, None, JsValue::UNDEFINED)).await;
     let frames = js_sys::Array::from(&get(&r, &["frames"]));
     let out = Float32Array::from(get(&frames.get(frames.length() - 1), &["x"])).to_vec();
     for b in 0..2 {
@@ -201,10 +201,19 @@ async fn pixelcnn_views(backend: &str) {
         assert!(nats[b] < 0.0 && (sum - nats[b]).abs() < 1e-2 * nats[b].abs(), "{backend}: {sum} vs {}", nats[b]);
     }
     // Bad input is an error, not a panic.
-    assert!(JsFuture::from(lab.complete("pixelcnn".into(), digits.clone(), 29, 3, None, 3, None, None)).await.is_err(), "rows 29");
-    assert!(JsFuture::from(lab.complete("pixelcnn".into(), vec![2.0; 784], 3, 3, None, 3, None, None)).await.is_err(), "values outside [0, 1]");
+    assert!(
+        JsFuture::from(lab.complete("pixelcnn".into(), digits.clone(), 29, 3, None, 3, None, None, JsValue::UNDEFINED)).await.is_err(),
+        "rows 29"
+    );
+    assert!(
+        JsFuture::from(lab.complete("pixelcnn".into(), vec![2.0; 784], 3, 3, None, 3, None, None, JsValue::UNDEFINED)).await.is_err(),
+        "values outside [0, 1]"
+    );
     assert!(JsFuture::from(lab.image_likelihood("pixelcnn".into(), vec![0.0; 700])).await.is_err(), "not whole digits");
-    assert!(JsFuture::from(lab.complete("vae".into(), digits, 3, 3, None, 3, None, None)).await.is_err(), "the VAE does not complete");
+    assert!(
+        JsFuture::from(lab.complete("vae".into(), digits, 3, 3, None, 3, None, None, JsValue::UNDEFINED)).await.is_err(),
+        "the VAE does not complete"
+    );
 }
 
 /// The flows: a few training steps (so the flow is not the identity it starts as), then test
@@ -241,6 +250,45 @@ async fn flow_views(backend: &str) {
     assert!(JsFuture::from(lab.flow_layers("vae".into(), vec![0.0; 784])).await.is_err(), "the VAE is not invertible");
 }
 
+/// The Boltzmann machines, tiny: a chain from given digits (held rows stay put), free
+/// energies, hidden layers, filters, log Z by AIS with its standard error, the likelihood as an
+/// estimate with its uncertainty, the free-energy gap; errors for other families.
+async fn boltzmann_views(backend: &str) {
+    let lab = lab(backend).await;
+    let ais = [("ais_runs", 4.0), ("ais_steps", 20.0), ("batch", 8.0)];
+    for (family, sizes) in [("rbm", vec![("hidden", 16.0)]), ("dbm", vec![("hidden1", 16.0), ("hidden2", 8.0), ("pretrain", 1.0)])] {
+        let params: Vec<_> = sizes.iter().chain(&ais).cloned().collect();
+        lab.init_family(family, nums(&params), 1).unwrap();
+        ok(lab.train(family.into(), 3)).await;
+        let digits = Float32Array::from(get(&lab.test_digits(vec![0, 1]).unwrap(), &["pixels"])).to_vec();
+        let binary: Vec<f32> = digits.iter().map(|&v| if v >= 0.5 { 1.0 } else { 0.0 }).collect();
+        let steps = || nums(&[("steps", 3.0)]);
+        let frames_of = |r: &JsValue| js_sys::Array::from(&get(r, &["frames"]));
+        let free = ok(lab.complete(family.into(), digits.clone(), 0, 5, None, 4, None, None, steps())).await;
+        let frames = frames_of(&free);
+        assert_eq!(frames.length(), 4, "{backend} {family}: the start and three sweeps");
+        assert_eq!(Float32Array::from(get(&frames.get(0), &["x"])).to_vec(), binary, "{backend} {family}: the chain starts at the digits");
+        let held = ok(lab.complete(family.into(), digits.clone(), 28, 5, None, 2, None, None, steps())).await;
+        let last = frames_of(&held).get(1);
+        assert_eq!(Float32Array::from(get(&last, &["x"])).to_vec(), binary, "{backend} {family}: every row held");
+        let f = floats(lab.free_energy(family.into(), digits.clone())).await;
+        assert!(f.len() == 2 && f.iter().all(|v| v.is_finite()), "{backend} {family}: free energies {f:?}");
+        let hidden = ok(lab.hidden_layers(family.into(), digits.clone())).await;
+        assert_eq!(js_sys::Array::from(&get(&hidden, &["layers"])).length() as usize, sizes.len().min(2), "{backend} {family}: hidden layers");
+        let filters = ok(lab.filters(family.into())).await;
+        assert_eq!(Float32Array::from(get(&filters, &["filters"])).length(), 16 * 784, "{backend} {family}: a filter per unit");
+        let z = ok(lab.log_partition(family.into())).await;
+        assert!(num(&z, &["log_z"]).is_finite() && num(&z, &["se"]) >= 0.0, "{backend} {family}: log Z");
+        let ll = ok(lab.image_likelihood(family.into(), digits.clone())).await;
+        let nats = Float32Array::from(get(&ll, &["nats"])).to_vec();
+        assert!(nats.iter().all(|v| v.is_finite()) && num(&ll, &["uncertainty"]) >= 0.0, "{backend} {family}: {nats:?}");
+        let gap = ok(lab.energy_gap(family.into(), 16)).await;
+        assert!(num(&gap, &["train"]).is_finite() && num(&gap, &["test"]).is_finite(), "{backend} {family}: free-energy gap");
+    }
+    assert!(JsFuture::from(lab.free_energy("vae".into(), vec![0.0; 784])).await.is_err(), "the VAE has no energy");
+    assert!(JsFuture::from(lab.filters("nice".into())).await.is_err(), "NICE has no filters");
+}
+
 #[wasm_bindgen_test]
 async fn cpu_every_family_trains_and_samples() {
     train_and_sample("cpu", "vae", &[("hidden", 64.0), ("batch", 32.0)], 10).await;
@@ -250,6 +298,8 @@ async fn cpu_every_family_trains_and_samples() {
     train_and_sample("cpu", "pixelcnn", &[("channels", 4.0), ("layers", 1.0), ("batch", 8.0)], 2).await;
     train_and_sample("cpu", "nice", &[("hidden", 16.0), ("depth", 1.0), ("batch", 8.0)], 2).await;
     train_and_sample("cpu", "realnvp", &[("width", 4.0), ("blocks", 0.0), ("batch", 8.0)], 2).await;
+    train_and_sample("cpu", "rbm", &[("hidden", 16.0), ("batch", 16.0)], 3).await;
+    train_and_sample("cpu", "dbm", &[("hidden1", 16.0), ("hidden2", 8.0), ("pretrain", 1.0), ("batch", 16.0)], 3).await;
     train_and_sample("cpu", "naive-bayes", &[("batch", 32.0)], 5).await;
 }
 
@@ -270,6 +320,7 @@ async fn cpu_views_evaluation_diffusion_and_latents() {
     gan_latent("cpu").await;
     pixelcnn_views("cpu").await;
     flow_views("cpu").await;
+    boltzmann_views("cpu").await;
 }
 
 #[wasm_bindgen_test]
@@ -280,6 +331,7 @@ async fn webgpu_views_evaluation_diffusion_and_latents() {
     gan_latent("webgpu").await;
     pixelcnn_views("webgpu").await;
     flow_views("webgpu").await;
+    boltzmann_views("webgpu").await;
 }
 
 #[wasm_bindgen_test]

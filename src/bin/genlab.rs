@@ -99,6 +99,10 @@ mod cli {
             /// Test digits to score (default: all).
             #[arg(long)]
             n: Option<usize>,
+            /// Hyper-parameters that leave the weights alone, for this run only, e.g.
+            /// --set ais_steps=10000 for a closer estimate of an energy model's log Z.
+            #[arg(long = "set", value_parser = parse_kv)]
+            set: Vec<(String, f64)>,
         },
         /// Evaluate every family's shipped weights with the classifier judge: a markdown table
         /// on stdout, the same as JSON with --json.
@@ -129,6 +133,10 @@ mod cli {
             /// --setting steps=50 --setting guidance=3 (with --families to name the family).
             #[arg(long = "setting", value_parser = parse_kv)]
             settings: Vec<(String, f64)>,
+            /// Hyper-parameters that leave the weights alone, for this evaluation only, applied
+            /// to each family that declares them (--set ais_steps=10000).
+            #[arg(long = "set", value_parser = parse_kv)]
+            set: Vec<(String, f64)>,
         },
         /// Native training throughput of a fresh model on real MNIST, as a JSON line per family.
         Bench {
@@ -166,14 +174,15 @@ mod cli {
                     Budget { log_every, deadline: minutes.map(|m| Instant::now() + std::time::Duration::from_secs_f64(m * 60.0)), checkpoint_every };
                 train(&family, &args.mnist, &device, out, steps, seed, &set, budget, precision, resume)
             }
-            Command::Likelihood { weights, samples, n } => {
+            Command::Likelihood { weights, samples, n, set } => {
                 let data = Mnist::load_dir(&args.mnist)?;
-                let model = families::load(None, read_file(&weights)?, &Device::flex())?;
+                let mut model = families::load(None, read_file(&weights)?, &Device::flex())?;
+                declared_params(model.as_mut(), &params(&set))?;
                 report_likelihood(model.as_ref(), &data, n.unwrap_or(data.test.n), samples)
             }
-            Command::Eval { samples, seed, memorisation, families, weights_dir, json, slow_samples, no_variants, settings } => {
+            Command::Eval { samples, seed, memorisation, families, weights_dir, json, slow_samples, no_variants, settings, set } => {
                 let variants = if no_variants { None } else { Some(slow_samples) };
-                eval(&args.mnist, &weights_dir, samples, seed, memorisation, variants, &params(&settings), &families, json.as_deref())
+                eval(&args.mnist, &weights_dir, samples, seed, memorisation, variants, &params(&settings), &params(&set), &families, json.as_deref())
             }
             Command::Bench { family, steps, seconds, batch } => {
                 let names: Vec<&str> = match &family {
@@ -241,6 +250,16 @@ mod cli {
 
     fn params(set: &[(String, f64)]) -> Given {
         set.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect()
+    }
+
+    /// Sets those of `given` the family declares (the others belong to other families).
+    fn declared_params(family: &mut dyn Family, given: &Given) -> Result<()> {
+        let info = family.info();
+        let mine: Given = given.iter().filter(|(k, _)| info.hyper.iter().any(|h| h.key == k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        if !mine.is_empty() {
+            family.set_params(&mine)?;
+        }
+        Ok(())
     }
 
     fn write_weights(out: &Path, bytes: &[u8], precision: Precision) -> Result<()> {
@@ -421,6 +440,7 @@ mod cli {
         memorisation: usize,
         variants: Option<usize>,
         settings: &Given,
+        set: &Given,
         only: &[String],
         json: Option<&Path>,
     ) -> Result<()> {
@@ -440,7 +460,8 @@ mod cli {
                 eprintln!("{}: no weights at {} (run ./build.sh train {})", info.name, path.display(), info.name);
                 continue;
             };
-            let family = families::load(Some(info.name), bytes, &device)?;
+            let mut family = families::load(Some(info.name), bytes, &device)?;
+            declared_params(family.as_mut(), set)?;
             let mut options = main.clone();
             options.settings = named_settings(&info, settings)?;
             eprintln!("evaluating {} ({n} samples, seed {seed})", info.name);

@@ -91,6 +91,8 @@ pub struct Training {
     /// Gibbs sweeps per step for the model term.
     pub k: usize,
     pub lr: f64,
+    /// The learning rate of joint training (a DBM's, after pre-training; an RBM's is `lr`).
+    pub joint_lr: f64,
     /// Steps after which the learning rate has halved (lr / (1 + step / anneal)).
     pub anneal: f64,
     /// Steps of greedy pre-training per layer before joint training (DBM; 0 for an RBM).
@@ -123,6 +125,7 @@ pub struct Dbm {
     pretrain: u64,
     k: usize,
     lr: f64,
+    joint_lr: f64,
     anneal: f64,
     #[allow(dead_code)] // read by the training loop
     batch: usize,
@@ -205,7 +208,16 @@ impl Arch for Rbm {
     }
 
     fn training(&self) -> Training {
-        Training { method: self.method, k: self.k, lr: self.lr, anneal: self.anneal, pretrain: 0, ais_runs: self.ais_runs, ais_steps: self.ais_steps }
+        Training {
+            method: self.method,
+            k: self.k,
+            lr: self.lr,
+            joint_lr: self.lr,
+            anneal: self.anneal,
+            pretrain: 0,
+            ais_runs: self.ais_runs,
+            ais_steps: self.ais_steps,
+        }
     }
 }
 
@@ -237,7 +249,19 @@ impl Arch for Dbm {
                     100_000.0,
                 ),
                 k,
-                HyperParam { default: 0.01, ..lr },
+                HyperParam {
+                    label: "pre-training learning rate",
+                    help: "SGD step size (with momentum 0.9) of the greedy layer-wise RBMs",
+                    default: 0.01,
+                    ..lr
+                },
+                HyperParam {
+                    key: "joint_lr",
+                    label: "joint learning rate",
+                    help: "SGD step size of joint training: smaller, as the whole machine moves at once",
+                    default: 0.001,
+                    ..lr
+                },
                 anneal,
                 HyperParam::int("batch", "batch size", "digits per training step (and persistent chains)", 100.0, 8.0, 512.0),
                 runs,
@@ -261,6 +285,7 @@ impl Arch for Dbm {
             method: Method::Pcd,
             k: self.k,
             lr: self.lr,
+            joint_lr: self.joint_lr,
             anneal: self.anneal,
             pretrain: self.pretrain,
             ais_runs: self.ais_runs,
@@ -283,6 +308,15 @@ pub struct Machine {
     pub stack: Stack,
     /// The training digits' mean ink per pixel, `[784]`: the base distribution AIS starts from.
     pub pixel_mean: burn::module::Param<Tensor<1>>,
+}
+
+/// Everything a weights file holds, by the paths [`Model::weights`] writes.
+#[derive(Module, Debug)]
+struct Saved {
+    stack: Stack,
+    pixel_mean: burn::module::Param<Tensor<1>>,
+    probe: Linear,
+    mlp: Mlp,
 }
 
 /// An MLP with the machine's layer sizes, then 10 classes.
@@ -378,9 +412,14 @@ impl<A: Arch> Boltzmann<A> {
         *self.log_z.borrow_mut() = None;
     }
 
-    fn lr(&self, step: u64) -> f64 {
+    /// The learning rate of a phase, annealed over the steps since joint training began.
+    fn lr(&self, step: u64, joint: bool) -> f64 {
         let t = self.base.hp.training();
-        t.lr / (1.0 + step as f64 / t.anneal)
+        let depth = self.machine.stack.depth() as u64;
+        match joint {
+            true => t.joint_lr / (1.0 + step.saturating_sub(if depth > 1 { depth * t.pretrain } else { 0 }) as f64 / t.anneal),
+            false => t.lr,
+        }
     }
 
     /// One SGD step with momentum on the layers from `lo`: W_l += lr (pos_l^T pos_{l+1} / B -
@@ -435,10 +474,9 @@ impl<A: Arch> Boltzmann<A> {
     /// Joint training: the data term from the (mean-field) posterior, the model term from the
     /// chains after k sweeps, odd layers as their conditional means (less noise, same
     /// expectation). Returns nothing: the losses are measured by the caller.
-    fn joint(&mut self, v: Tensor<2>, lr: f64, momentum: f64, noise: boltzmann::Noise) {
+    fn joint(&mut self, v: Tensor<2>, pos: Vec<Tensor<2>>, lr: f64, momentum: f64, noise: boltzmann::Noise) {
         let t = self.base.hp.training();
         let stack = &self.machine.stack;
-        let pos = stack.mean_field(v.clone(), MEAN_FIELD);
         let start = match (t.method, self.particles.take()) {
             (Method::Pcd, Some(p)) if p[0].dims() == v.dims() => p,
             // CD, or the first PCD step: chains start at the data, hidden layers sampled.
@@ -482,7 +520,6 @@ impl<A: Arch> Model for Boltzmann<A> {
         let step = batch.step;
         let device = self.plain();
         let v = batch.images.clone().without_autodiff();
-        let lr = self.lr(step);
         let mut noise = device_noise(&device);
         // The data's mean ink, a running mean over every batch seen (the AIS base).
         let rate = 1.0 / (step as f64 + 1.0).min(1000.0);
@@ -492,10 +529,23 @@ impl<A: Arch> Model for Boltzmann<A> {
         let phase = if depth > 1 { (step / t.pretrain.max(1)) as usize } else { depth };
         let since = if phase < depth { step % t.pretrain.max(1) } else { step - depth as u64 * t.pretrain };
         let momentum = if since < 100 { 0.5 } else { 0.9 };
+        let lr = self.lr(step, phase >= depth || t.pretrain == 0);
         if depth > 1 && since == 0 {
             // A new phase: the old momentum belongs to other statistics.
             self.velocity.clear();
         }
+        // The posterior before this step's update: the data term of joint training, and what
+        // the losses are measured on (so each digit's loss is before it is learnt from).
+        let mu = self.machine.stack.mean_field(v.clone(), MEAN_FIELD);
+        // What the page charts, before the update: reconstruction error and the batch's free energy.
+        let stack = &self.machine.stack;
+        let back = stack.conditional(0, &mu);
+        let recon = (back - v.clone()).powf_scalar(2.0).sum_dim(1).mean();
+        let free_energy = match stack.depth() {
+            1 => stack.free_energy(v.clone(), 0),
+            _ => stack.mean_field_free_energy(&mu),
+        }
+        .mean();
         if phase < depth && t.pretrain > 0 {
             // Greedy: the layer's data is the layer below's states, sampled bottom-up.
             let mut data = v.clone();
@@ -507,15 +557,9 @@ impl<A: Arch> Model for Boltzmann<A> {
             }
             self.pretrain(phase, data, lr, momentum, &mut noise);
         } else {
-            self.joint(v.clone(), lr, momentum, &mut noise);
+            self.joint(v.clone(), mu.clone(), lr, momentum, &mut noise);
         }
         self.forget();
-        // What the page charts: reconstruction error and the batch's free energy.
-        let stack = &self.machine.stack;
-        let mu = stack.mean_field(v.clone(), MEAN_FIELD);
-        let back = stack.conditional(0, &mu);
-        let recon = (back - v.clone()).powf_scalar(2.0).sum_dim(1).mean();
-        let free_energy = stack.free_energy(v.clone(), MEAN_FIELD).mean();
         // The two classifiers: one on the machine's (fixed) features, one on the pixels.
         let features = Tensor::from_inner(mu.last().expect("layers").clone());
         let probe_xent = cross_entropy(self.probe.net.forward(features), batch.labels.clone());
@@ -530,9 +574,16 @@ impl<A: Arch> Model for Boltzmann<A> {
     }
 
     fn load_record(&mut self, record: ModuleRecord) -> Result<()> {
-        self.machine = weights::apply(self.machine.clone(), record.clone())?;
-        self.probe.load(record.clone())?;
-        self.mlp.load(record)?;
+        let file = Saved {
+            stack: self.machine.stack.clone(),
+            pixel_mean: self.machine.pixel_mean.clone(),
+            probe: self.probe.net.clone(),
+            mlp: self.mlp.net.clone(),
+        };
+        let file = weights::apply(file, record)?;
+        self.machine = Machine { stack: file.stack, pixel_mean: file.pixel_mean };
+        self.probe.replace(file.probe);
+        self.mlp.replace(file.mlp);
         self.velocity.clear();
         self.particles = None;
         self.forget();

@@ -175,7 +175,11 @@ impl Stack {
             let hidden = softplus(v.matmul(self.w(0)) + self.b(1)).sum_dim(1);
             return (visible + hidden).neg().flatten(0, 1);
         }
-        let mu = self.mean_field(v, iters);
+        self.mean_field_free_energy(&self.mean_field(v, iters))
+    }
+
+    /// F_q(v) = E_q[E(v, h)] - H(q) for mean-field means `mu` (every layer, v first), `[n]`.
+    pub fn mean_field_free_energy(&self, mu: &[Tensor<2>]) -> Tensor<1> {
         let mut neg_energy = (mu[0].clone() * self.b(0)).sum_dim(1);
         let mut entropy = Tensor::zeros_like(&neg_energy);
         for l in 1..mu.len() {

@@ -244,6 +244,10 @@ fn images_in(pixels: &[f32], model: families::PixelModel, device: &Device) -> Re
     Ok(burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(values, [n, IMAGE_PIXELS]), device))
 }
 
+fn energy_of<'a>(f: &'a dyn Family, name: &str) -> Result<&'a dyn families::Energy> {
+    f.energy().ok_or_else(|| Error::Family(format!("'{name}' is not an energy-based model")))
+}
+
 fn shown_config(f: &dyn Family) -> Given {
     hyper::show(&f.info().hyper, f.config())
 }
@@ -672,7 +676,9 @@ impl Lab {
     /// Completions: the first `rows` rows of each of the `n` digits in `pixels` (n*784 values
     /// in [0, 1], binarised at 1/2 for a family of binary pixels) kept bit for bit, the rest
     /// sampled given them, as `trajectory` gives its frames (the last are the completions; a
-    /// frame's `x0` is the model's probability of ink at each pixel drawn so far). Families
+    /// frame's `x0` is the model's probability of ink at each pixel drawn so far). A Gibbs
+    /// chain (an energy model) starts at the given digits, so `rows` = 0 lets a drawing settle
+    /// into a digit. `settings`: the family's sampler settings (an RBM's `steps`). Families
     /// with `capabilities.completion` only.
     #[allow(clippy::too_many_arguments)]
     pub fn complete(
@@ -685,15 +691,17 @@ impl Lab {
         frames: u32,
         progress: Option<js_sys::Function>,
         job: Option<u32>,
+        settings: JsValue,
     ) -> Promise {
         let start = now_ms();
         let chain = (|| {
+            let settings = given(settings, "sampler settings")?;
             let slot = self.slot(&family)?;
             let t = read(&slot)?;
             let info = t.model.info();
             let x = images_in(&pixels, info.pixels, &self.device())?;
             let n = x.dims()[0];
-            let options = SampleOptions::checked(&info, n, seed as u64, labels, &Given::new())?;
+            let options = SampleOptions::checked(&info, n, seed as u64, labels, &settings)?;
             if !(2..=1001).contains(&frames) {
                 return Err(Error::Param(format!("frames = {frames} is out of range [2, 1001]")));
             }
@@ -710,21 +718,23 @@ impl Lab {
     /// `{nats, bits_per_dim}` per image (log p(x), a bound or an estimate per the family's
     /// kind; bits/dim = -nats / (784 ln 2), of the family's data model), and where the
     /// likelihood splits by pixel (`capabilities.pixel_likelihood`) each pixel's share,
-    /// `pixels` (n*784). Binary families binarise at 1/2; dequantised ones score the bytes
-    /// round(255 v) with a fixed-seed dequantisation.
+    /// `pixels` (n*784); for an estimate, `uncertainty`, the standard error (nats) every
+    /// image's figure shares (an energy model's log Z). Binary families binarise at 1/2;
+    /// dequantised ones score the bytes round(255 v) with a fixed-seed dequantisation.
     pub fn image_likelihood(&self, family: String, pixels: Vec<f32>) -> Promise {
         let job = (|| {
             let slot = self.slot(&family)?;
             let t = read(&slot)?;
             let x = images_in(&pixels, t.model.info().pixels, &self.device())?;
             let density = t.model.density().ok_or_else(|| Error::Family(format!("'{family}' has no likelihood")))?;
-            Ok(match density.pixel_log_probs(x.clone()) {
+            let (nats, per_pixel) = match density.pixel_log_probs(x.clone()) {
                 Some(per_pixel) => (per_pixel.clone().sum_dim(1).flatten::<1>(0, 1), Some(per_pixel)),
                 None => (density.log_likelihood(x, 1), None),
-            })
+            };
+            Ok((nats, per_pixel, density.uncertainty()))
         })();
         promise(async move {
-            let (nats, per_pixel) = job?;
+            let (nats, per_pixel, uncertainty) = job?;
             let nats = read_f32(nats.unsqueeze::<2>()).await?;
             let bits: Vec<f32> = nats.iter().map(|&v| crate::eval::likelihood::bits_per_dim(v as f64) as f32).collect();
             let out = js_sys::Object::new();
@@ -733,6 +743,9 @@ impl Lab {
             set("bits_per_dim", floats(bits))?;
             if let Some(per_pixel) = per_pixel {
                 set("pixels", floats(read_f32(per_pixel).await?))?;
+            }
+            if let Some(se) = uncertainty {
+                set("uncertainty", JsValue::from_f64(read_scalars(vec![se]).await?[0] as f64))?;
             }
             Ok(out.into())
         })
@@ -781,6 +794,100 @@ impl Lab {
             set("logdets", floats(logdets))?;
             set("log_prior", floats(read_f32(log_prior.unsqueeze::<2>()).await?))?;
             Ok(out.into())
+        })
+    }
+
+    /// An energy model's free energy F(v) of given images (n*784 values in [0, 1], binarised
+    /// at 1/2): n floats, nats (log p(v) = -F(v) - log Z; a DBM's is its mean-field bound).
+    pub fn free_energy(&self, family: String, pixels: Vec<f32>) -> Promise {
+        let job = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let x = images_in(&pixels, t.model.info().pixels, &self.device())?;
+            Ok(energy_of(&*t.model, &family)?.free_energy(x))
+        })();
+        promise(async move { Ok(floats(read_f32(job?.unsqueeze::<2>()).await?)) })
+    }
+
+    /// An energy model's hidden layers given images (n*784 values in [0, 1], binarised at
+    /// 1/2): `{sizes, layers}`, each layer's unit probabilities (n*size floats), bottom up.
+    pub fn hidden_layers(&self, family: String, pixels: Vec<f32>) -> Promise {
+        let job = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let x = images_in(&pixels, t.model.info().pixels, &self.device())?;
+            Ok(energy_of(&*t.model, &family)?.hidden(x))
+        })();
+        promise(async move {
+            let layers = job?;
+            let (sizes, list) = (js_sys::Array::new(), js_sys::Array::new());
+            for l in layers {
+                sizes.push(&JsValue::from_f64(l.dims()[1] as f64));
+                list.push(&floats(read_f32(l).await?));
+            }
+            let out = js_sys::Object::new();
+            js_sys::Reflect::set(&out, &"sizes".into(), &sizes).map_err(|_| Error::Backend("set".into()))?;
+            js_sys::Reflect::set(&out, &"layers".into(), &list).map_err(|_| Error::Backend("set".into()))?;
+            Ok(out.into())
+        })
+    }
+
+    /// An energy model's first-layer filters: `{units, filters}`, one 784-pixel weight image
+    /// per hidden unit (units*784 floats, signed).
+    pub fn filters(&self, family: String) -> Promise {
+        let job = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            Ok(energy_of(&*t.model, &family)?.filters())
+        })();
+        promise(async move {
+            let w = job?;
+            let units = w.dims()[0];
+            let values = read_f32(w).await?;
+            let out = js_sys::Object::new();
+            js_sys::Reflect::set(&out, &"units".into(), &JsValue::from_f64(units as f64)).map_err(|_| Error::Backend("set".into()))?;
+            js_sys::Reflect::set(&out, &"filters".into(), &floats(values)).map_err(|_| Error::Backend("set".into()))?;
+            Ok(out.into())
+        })
+    }
+
+    /// The overfitting signal of an energy model: the mean free energy of the first `n`
+    /// training and the first `n` test digits (binarised with a fixed seed), `{train, test, n}`.
+    /// Held-out digits with a higher free energy than training ones are less probable to the
+    /// model: a widening gap is overfitting.
+    pub fn energy_gap(&self, family: String, n: u32) -> Promise {
+        let job = (|| {
+            let data = self.data()?;
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let e = energy_of(&*t.model, &family)?;
+            let n = (n as usize).clamp(1, data.test.n.min(data.train.n));
+            let idx: Vec<usize> = (0..n).collect();
+            let device = self.device();
+            let pixels = t.model.info().pixels;
+            let train = e.free_energy(data.train.batch_prepared(&idx, pixels, 1, &device)).mean();
+            let test = e.free_energy(data.test.batch_prepared(&idx, pixels, 1, &device)).mean();
+            Ok((train, test, n))
+        })();
+        promise(async move {
+            let (train, test, n) = job?;
+            let v = read_scalars(vec![train, test]).await?;
+            to_js(&serde_json::json!({"train": v[0], "test": v[1], "n": n})).map_err(|_| Error::Backend("serialise".into()))
+        })
+    }
+
+    /// An energy model's log Z by annealed importance sampling and its standard error across
+    /// runs: `{log_z, se}` (estimated once per set of weights, then kept).
+    pub fn log_partition(&self, family: String) -> Promise {
+        let job = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            Ok(energy_of(&*t.model, &family)?.log_partition())
+        })();
+        promise(async move {
+            let (z, se) = job?;
+            let v = read_scalars(vec![z, se]).await?;
+            to_js(&serde_json::json!({"log_z": v[0], "se": v[1]})).map_err(|_| Error::Backend("serialise".into()))
         })
     }
 
