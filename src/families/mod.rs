@@ -301,6 +301,9 @@ pub trait Density {
     fn uncertainty(&self) -> Option<Tensor<1>> {
         None
     }
+    /// Computes once what an estimate rests on (an energy model's log Z), so that the weights
+    /// file written next keeps it ([`Model::weights`]); nothing for the rest.
+    fn prepare(&self) {}
 }
 
 /// An energy-based model, p(v) = exp(-F(v)) / Z, for views of its energy landscape and units.
@@ -373,6 +376,9 @@ pub trait Model {
     fn weights(&self) -> Pending;
     /// Replaces the parameters with a record's; fails on any missing or mis-shaped tensor.
     fn load_record(&mut self, record: ModuleRecord) -> Result<()>;
+    /// Values a weights file keeps beside its parameters, computed from them once (see
+    /// [`weights`]), after [`Model::load_record`]; unknown ones are ignored.
+    fn load_extras(&mut self, _extras: &[(String, Vec<f32>)]) {}
 
     /// Changes hyper-parameters that leave the network's shape alone (learning rate, batch
     /// size, loss weights) in place; refuses architecture ones, which need a fresh model.
@@ -530,5 +536,6 @@ pub fn load_trained(expected: Option<&str>, bytes: Vec<u8>, device: &Device) -> 
     let reg = find(&file.family)?;
     let mut family = (reg.create)(&file.config(&(reg.info)().hyper)?, device)?;
     family.load_record(file.record)?;
+    family.load_extras(&file.extras);
     Ok((family, file.steps))
 }

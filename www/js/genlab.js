@@ -59,12 +59,18 @@ export const TEST_DIGITS = 10000;
  * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
  * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
  * @property {boolean} conditional  samples take class labels
- * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, conditional: boolean, classify: boolean, diffusion: boolean, completion: boolean, pixel_likelihood: boolean, invertible: boolean}} capabilities
+ * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, reconstruct: boolean, conditional: boolean, classify: boolean, diffusion: boolean, completion: boolean, pixel_likelihood: boolean, invertible: boolean, energy: boolean}} capabilities
  *   what the family can do beyond sampling, read off the methods it implements (never declared):
- *   `completion` ({@link GenLab#complete}, `prefix` in {@link GenLab#sample}) and
- *   `pixel_likelihood` (per-pixel shares in {@link GenLab#likelihood} with `images`) for an
- *   autoregressive family; `encoder` ({@link GenLab#encode}); `invertible` ({@link GenLab#layers})
- *   for a flow, whose encode and decode are exact inverses
+ *   `likelihood` is the kind of {@link GenLab#likelihood} it gives: 'exact', a lower 'bound' (the
+ *   VAE's ELBO) or an 'estimate' with a standard error (`uncertainty`: an energy model's log Z by
+ *   annealed importance sampling); `completion` ({@link GenLab#complete}, `prefix` in
+ *   {@link GenLab#sample}) for an autoregressive family and for a Gibbs chain started at given
+ *   digits; `pixel_likelihood` (per-pixel shares in {@link GenLab#likelihood} with `images`);
+ *   `encoder` ({@link GenLab#encode}); `reconstruct` ({@link GenLab#reconstruct}: through an
+ *   encoder's code, or an energy model's hidden units); `invertible` ({@link GenLab#layers})
+ *   for a flow, whose encode and decode are exact inverses; `energy` for an energy-based model
+ *   (RBM, DBM: {@link GenLab#freeEnergy}, {@link GenLab#hiddenLayers}, {@link GenLab#filters},
+ *   {@link GenLab#energyGap}, {@link GenLab#logPartition})
  * @property {{key: string, label: string}[]} losses
  * @property {number} train_steps  training steps of the shipped weights
  */
@@ -694,8 +700,11 @@ export class GenLab extends Emitter {
    * samples are completions: the first `rows` rows (0..28) of the given digit are kept bit for
    * bit (binarised at 0.5 for a family of binary pixels) and the rest is sampled given them.
    * `pixels` is one digit (784 values in [0, 1], the same prefix for every sample) or one per
-   * sample (n * 784); without `n`, n is the number of digits given. See {@link GenLab#complete}
-   * for the states in between.
+   * sample (n * 784); without `n`, n is the number of digits given. For an energy model (RBM,
+   * DBM) the Gibbs chain starts at the given digits with their first `rows` rows held fixed
+   * (0: none held, a scribble settles into a digit). The sampler settings apply to completions
+   * too (PixelCNN's `guidance`, a Gibbs chain's `steps`). See {@link GenLab#complete} for the
+   * states in between.
    *
    * @param {string} family
    * @param {{n?: number, seed?: number, label?: number, labels?: number[], prefix?: {pixels: Float32Array|number[], rows: number},
@@ -728,15 +737,14 @@ export class GenLab extends Emitter {
       throw paramError(`prefix must be an object {pixels, rows}, got ${describe(prefix)}`);
     }
     for (const k of Object.keys(prefix)) if (k !== 'pixels' && k !== 'rows') throw paramError(`unknown prefix option '${k}' (known: pixels, rows)`);
-    if (Object.keys(settings).length) this._checkSettings(info, settings, ['prefix']);
-    if (Object.keys(settings).length) throw paramError(`sampler settings (${Object.keys(settings).join(', ')}) do not apply to completions`);
+    this._checkSettings(info, settings, ['prefix']);
     const p = checkPrefix('prefix.pixels', prefix.pixels, prefix.rows, n, MAX_SAMPLES);
     n = p.n;
     checkInt('seed', seed, 0, MAX_SEED);
     labels = this._labels(info, n, label, labels);
     const progress = progressArgs(onProgress, signal);
     this._touch(family);
-    const r = await this._call('complete', { family, pixels: p.pixels, rows: p.rows, seed, labels, frames: 2 }, [p.pixels.buffer], ...progress);
+    const r = await this._call('complete', { family, pixels: p.pixels, rows: p.rows, seed, labels, frames: 2, settings }, [p.pixels.buffer], ...progress);
     const pixels = r.frames[r.frames.length - 1].x;
     const out = { width: WIDTH, height: HEIGHT, n, pixels };
     if (labels) out.labels = labels;
@@ -786,8 +794,10 @@ export class GenLab extends Emitter {
   }
 
   /**
-   * Passes test digits through an autoencoder and back.
-   * @param {string} family  a family with capabilities.latent
+   * Passes test digits through the model and back (families with `capabilities.reconstruct`):
+   * an autoencoder's code, or an energy model's hidden units (v -> h -> v: the hidden layers'
+   * mean-field probabilities, then the pixels' probabilities given the first).
+   * @param {string} family  a family with capabilities.reconstruct
    * @param {{indices: number[]}} options  test-digit indices
    * @returns {Promise<{width: number, height: number, n: number, originals: Float32Array, reconstructions: Float32Array, labels: Uint8Array}>}
    */
@@ -839,8 +849,11 @@ export class GenLab extends Emitter {
 
   /**
    * Mean log-likelihood over the first n test digits, or a lower bound on it for families
-   * whose `capabilities.likelihood` is 'bound' (the VAE's ELBO). Binarised families score
-   * test digits binarised with a fixed seed, the same on every backend.
+   * whose `capabilities.likelihood` is 'bound' (the VAE's ELBO), or an estimate for those whose
+   * kind is 'estimate' (an energy model: log p(v) = -F(v) - log Z with log Z by annealed
+   * importance sampling, whose standard error across the AIS runs is `uncertainty`, in nats;
+   * the first call runs AIS and can take seconds). Binarised families score test digits
+   * binarised with a fixed seed, the same on every backend.
    *
    * With `images` instead (n * 784 values in [0, 1], n in 1..1024): the log-likelihood of
    * each given image (of the family's kind), `nats` (n values) and `bits_per_dim` (n values,
@@ -849,11 +862,12 @@ export class GenLab extends Emitter {
    * Where the likelihood splits by pixel (`capabilities.pixel_likelihood`, e.g. PixelCNN) also
    * its share at every pixel, `pixels` (n * 784 values, log p(x_i | what the model conditions
    * pixel i on); each image's sum to its `nats`; -pixels is a map of where the model was
-   * surprised). Unconditional: no label is given to the model.
+   * surprised). For an estimate, `uncertainty`: the standard error (nats) every image's figure
+   * shares (that of log Z). Unconditional: no label is given to the model.
    * @param {string} family
    * @param {{n?: number} | {images: Float32Array|number[]}} [options]  n in 1..10000
-   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact'|'estimate', samples: number, pixels: 'binarized'|'continuous'|'dequantized'}
-   *   | {n: number, nats: Float32Array, bits_per_dim: Float32Array, pixels?: Float32Array}>}
+   * @returns {Promise<{nats: number, bits_per_dim: number, n: number, kind: 'bound'|'exact'|'estimate', samples: number, pixels: 'binarized'|'continuous'|'dequantized', uncertainty?: number}
+   *   | {n: number, nats: Float32Array, bits_per_dim: Float32Array, pixels?: Float32Array, uncertainty?: number}>}
    */
   async likelihood(family, options) {
     const info = this._info(family);
@@ -877,6 +891,7 @@ export class GenLab extends Emitter {
     const r = await this._call('imageLikelihood', { family, pixels }, [pixels.buffer]);
     const out = { n: r.nats.length, nats: r.nats, bits_per_dim: r.bits_per_dim };
     if (r.pixels) out.pixels = r.pixels;
+    if (r.uncertainty != null) out.uncertainty = r.uncertainty;
     return out;
   }
 
@@ -924,6 +939,96 @@ export class GenLab extends Emitter {
     const { pixels, n } = this._givenImages(family, options, 'layers', (c) => c.invertible, 'is not invertible');
     const r = await this._call('flowLayers', { family, pixels }, [pixels.buffer]);
     return { n, layers: r.names.length, names: r.names, states: r.states, logdets: r.logdets, log_prior: r.log_prior };
+  }
+
+  /**
+   * An energy model's family (`capabilities.energy`, RBM and DBM), checked: throws "'vae' is
+   * not an energy-based model" for the rest.
+   */
+  _energyInfo(family) {
+    const info = this._info(family);
+    if (!info.capabilities.energy) throw new Error(`'${family}' ${this._notEnergy()}`);
+    return info;
+  }
+
+  /** "is not an energy-based model (those are: rbm, dbm)". */
+  _notEnergy() {
+    const those = this._families.filter((f) => f.capabilities.energy).map((f) => f.name);
+    return `is not an energy-based model (those are: ${those.join(', ') || 'none in this build'})`;
+  }
+
+  /**
+   * The free energy F(v) of given images under an energy model (`capabilities.energy`): log p(v)
+   * = -F(v) - log Z, so a lower free energy is a more probable image (a DBM's is its mean-field
+   * bound). Images are binarised at 0.5, as the model's pixels are binary.
+   * @param {string} family
+   * @param {{images: Float32Array|number[]}} options  n * 784 values in [0, 1], n in 1..1024
+   * @returns {Promise<{n: number, free_energy: Float32Array}>}  n values, nats
+   */
+  async freeEnergy(family, options) {
+    const { pixels, n } = this._givenImages(family, options, 'freeEnergy', (c) => c.energy, this._notEnergy());
+    const free_energy = await this._call('freeEnergy', { family, pixels }, [pixels.buffer]);
+    return { n, free_energy };
+  }
+
+  /**
+   * An energy model's hidden layers given images (`capabilities.energy`; binarised at 0.5):
+   * each layer's unit probabilities, bottom up (an RBM's one layer, exact; a DBM's two, by mean
+   * field). `layers[l]` holds n * sizes[l] values in [0, 1], image after image.
+   * @param {string} family
+   * @param {{images: Float32Array|number[]}} options  n * 784 values in [0, 1], n in 1..1024
+   * @returns {Promise<{n: number, sizes: number[], layers: Float32Array[]}>}
+   */
+  async hiddenLayers(family, options) {
+    const { pixels, n } = this._givenImages(family, options, 'hiddenLayers', (c) => c.energy, this._notEnergy());
+    const r = await this._call('hiddenLayers', { family, pixels }, [pixels.buffer]);
+    return { n, sizes: Array.from(r.sizes), layers: Array.from(r.layers) };
+  }
+
+  /**
+   * An energy model's first-layer filters (`capabilities.energy`): each hidden unit's weights
+   * to the 784 pixels, as a signed 28 x 28 image (positive: the unit likes ink there).
+   * @param {string} family
+   * @returns {Promise<{units: number, width: number, height: number, filters: Float32Array}>}  units * 784 values
+   */
+  async filters(family) {
+    this._energyInfo(family);
+    this._touch(family);
+    const r = await this._call('filters', { family });
+    return { units: r.units, width: WIDTH, height: HEIGHT, filters: r.filters };
+  }
+
+  /**
+   * The overfitting signal of an energy model (`capabilities.energy`): the mean free energy
+   * of the first n training digits and of the first n test digits (binarised with a fixed
+   * seed). Held-out digits with a higher free energy are less probable to the model than the
+   * digits it trained on: a widening gap (test - train) is overfitting.
+   * @param {string} family
+   * @param {{n?: number}} [options]  n in 1..10000 (default 500)
+   * @returns {Promise<{train: number, test: number, n: number}>}  nats
+   */
+  async energyGap(family, options) {
+    this._energyInfo(family);
+    const { n = 500, ...rest } = optionsArg(options, 'lab.energyGap', '{n: 500}');
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw paramError(`unknown option '${unknown[0]}' of lab.energyGap (known: n)`);
+    checkInt('n', n, 1, TEST_DIGITS);
+    this._touch(family);
+    return this._call('energyGap', { family, n });
+  }
+
+  /**
+   * An energy model's log partition function log Z (`capabilities.energy`), estimated by
+   * annealed importance sampling (the family's `ais_runs` runs through `ais_steps`
+   * temperatures), and its standard error across the runs `se` (nats). Estimated once per set
+   * of weights, then kept: the first call can take seconds, later ones are immediate.
+   * @param {string} family
+   * @returns {Promise<{log_z: number, se: number}>}
+   */
+  async logPartition(family) {
+    this._energyInfo(family);
+    this._touch(family);
+    return this._call('logPartition', { family });
   }
 
   /**
@@ -1006,19 +1111,37 @@ export class GenLab extends Emitter {
    * ink at each pixel drawn so far (0 where nothing was drawn: a heat map). The last frame's `x`
    * are the completions. `pixels` is one digit (784 values in [0, 1], completed n times with
    * different draws) or n digits (n * 784); without `n`, n is the number of digits given.
-   * `onProgress` and `signal` as for {@link GenLab#sample}.
+   *
+   * For an energy model (RBM, DBM) this is a Gibbs chain started AT the given digits (binarised)
+   * with their first `rows` rows held fixed: `rows` = 0 holds none, so a scribble settles into a
+   * digit. Its frames are `{t: sweeps still to run, x: p(v | h) after the sweeps so far, x0:
+   * null}`, the first being the digits as given.
+   *
+   * `settings`: the family's sampler settings (`family(name).sampling`, e.g. `{steps: 200}`
+   * Gibbs sweeps, or PixelCNN's `{guidance: 3}`); they may also be given beside the other
+   * options, as for {@link GenLab#trajectory}. `onProgress` and `signal` as for {@link GenLab#sample}.
    * @param {string} family
    * @param {{pixels: Float32Array|number[], rows: number, n?: number, seed?: number, label?: number, labels?: number[], frames?: number,
-   *   onProgress?: (p: {fraction: number}) => void, signal?: AbortSignal}} options
+   *   settings?: Object<string, number|string>, onProgress?: (p: {fraction: number}) => void, signal?: AbortSignal}} options
    *   n in 1..64, frames in 2..1001 (default 50; a chain of k steps stores at most k + 1)
    * @returns {Promise<{width: number, height: number, n: number, rows: number, ms: number, frames: {t: number, x: Float32Array, x0: Float32Array|null}[]}>}
    */
   async complete(family, options) {
     const info = this._info(family);
-    let { pixels, rows, n, seed = 0, label, labels, frames = 50, onProgress, signal, ...rest } = optionsArg(options, 'lab.complete', '{pixels, rows: 14, n: 8}');
+    let { pixels, rows, n, seed = 0, label, labels, frames = 50, settings = {}, onProgress, signal, ...rest } = optionsArg(options, 'lab.complete', '{pixels, rows: 14, n: 8}');
     if (!info.capabilities.completion) throw new Error(`'${family}' cannot complete digits (it has no capabilities.completion)`);
-    const unknown = Object.keys(rest);
-    if (unknown.length) throw paramError(`unknown option '${unknown[0]}' of lab.complete (known: pixels, rows, n, seed, label, labels, frames, onProgress, signal)`);
+    if (settings === null || typeof settings !== 'object' || Array.isArray(settings) || ArrayBuffer.isView(settings)) {
+      throw paramError(`settings must be an object of sampler settings such as {${info.sampling[0]?.key ?? 'steps'}: ${info.sampling[0]?.default ?? 100}}, got ${describe(settings)}`);
+    }
+    for (const k of Object.keys(rest)) {
+      if (!info.sampling.some((h) => h.key === k)) {
+        const known = ['pixels', 'rows', 'n', 'seed', ...(info.capabilities.conditional ? ['label', 'labels'] : []), 'frames', 'settings', 'onProgress', 'signal', ...info.sampling.map((h) => h.key)];
+        throw paramError(`unknown option '${k}' of lab.complete (known: ${known.join(', ')})`);
+      }
+      if (k in settings) throw paramError(`sampler setting '${k}' is given twice (beside the options and in settings)`);
+    }
+    settings = { ...settings, ...rest };
+    this._checkSettings(info, settings);
     const p = checkPrefix('pixels', pixels, rows, n, 64);
     n = p.n;
     checkInt('seed', seed, 0, MAX_SEED);
@@ -1026,7 +1149,7 @@ export class GenLab extends Emitter {
     labels = this._labels(info, n, label, labels);
     const progress = progressArgs(onProgress, signal);
     this._touch(family);
-    const r = await this._call('complete', { family, pixels: p.pixels, rows: p.rows, seed, labels, frames }, [p.pixels.buffer], ...progress);
+    const r = await this._call('complete', { family, pixels: p.pixels, rows: p.rows, seed, labels, frames, settings }, [p.pixels.buffer], ...progress);
     return { width: WIDTH, height: HEIGHT, n, rows: p.rows, ms: r.ms, frames: r.frames };
   }
 
@@ -1120,8 +1243,11 @@ export class GenLab extends Emitter {
   }
 
   /**
-   * Test accuracy of the classifiers a family carries, over the first n test digits: naive
-   * Bayes by Bayes' rule beside its logistic-regression twin. Empty for other families.
+   * Test accuracy of the classifiers a family carries (`capabilities.classify`), over the
+   * first n test digits: naive Bayes by Bayes' rule beside its logistic-regression twin; for
+   * an RBM or a DBM a linear classifier on its (top) hidden layer's features ("RBM features +
+   * linear", "DBM top-layer features + linear") beside an MLP of the same layer sizes trained
+   * on the pixels ("MLP of the same size"). Empty for other families.
    * @param {string} family
    * @param {{n?: number}} [options]  n in 1..10000
    * @returns {Promise<{n: number, classifiers: {name: string, accuracy: number}[]}>}

@@ -7,6 +7,7 @@
 //   events          {event: 'progress' | 'train-state' | 'snapshot' | 'fatal' | 'device-lost', ...}
 //                   {event: 'call-progress', id, fraction, stage}: progress of call `id` (evaluate,
 //                   and step-by-step sample, trajectory and complete calls; {op: 'cancel', args: {job: id}} stops those)
+//                   (logPartition's first call runs AIS: up to a minute, with no progress reports)
 //
 // The Rust `Lab` keeps its state in a RefCell: two calls must never overlap. Every op that
 // touches it goes through one promise chain (`serial`). Training runs a few steps per link of
@@ -409,11 +410,12 @@ const ops = {
       return { frames: r.frames, ms: r.ms };
     }),
   // Completions (capabilities.completion): the first `rows` rows of each digit in `pixels`
-  // kept, the rest sampled; frames as for a trajectory, progress and cancelling too.
-  complete: ({ family, pixels, rows, seed = 0, labels, frames = 2 }, id) =>
+  // kept, the rest sampled (an energy model: a Gibbs chain started at the digits); frames as
+  // for a trajectory, progress and cancelling too; `settings` the sampler's (Gibbs sweeps).
+  complete: ({ family, pixels, rows, seed = 0, labels, frames = 2, settings }, id) =>
     serial(async () => {
       await ensureModel(family);
-      const r = await lab.complete(family, pixels, rows, seed, labels, frames, callProgress(id), id);
+      const r = await lab.complete(family, pixels, rows, seed, labels, frames, callProgress(id), id, settings);
       return { frames: r.frames, ms: r.ms };
     }),
   // Each image's log p(x) and bits/dim, and each pixel's share where the likelihood splits
@@ -422,7 +424,7 @@ const ops = {
     serial(async () => {
       await ensureModel(family);
       const r = await lab.image_likelihood(family, pixels);
-      return { nats: r.nats, bits_per_dim: r.bits_per_dim, pixels: r.pixels };
+      return { nats: r.nats, bits_per_dim: r.bits_per_dim, pixels: r.pixels, uncertainty: r.uncertainty };
     }),
   encode: ({ family, pixels }) => serial(async () => (await ensureModel(family), lab.encode(family, pixels))),
   // An invertible family's state after each layer and that layer's log-det.
@@ -432,6 +434,23 @@ const ops = {
       const r = await lab.flow_layers(family, pixels);
       return { names: r.names, states: r.states, logdets: r.logdets, log_prior: r.log_prior };
     }),
+  // Energy models (capabilities.energy): free energies and hidden layers of given images,
+  // first-layer filters, the train/test free-energy gap, log Z by AIS (kept once estimated).
+  freeEnergy: ({ family, pixels }) => serial(async () => (await ensureModel(family), lab.free_energy(family, pixels))),
+  hiddenLayers: ({ family, pixels }) =>
+    serial(async () => {
+      await ensureModel(family);
+      const r = await lab.hidden_layers(family, pixels);
+      return { sizes: r.sizes, layers: r.layers };
+    }),
+  filters: ({ family }) =>
+    serial(async () => {
+      await ensureModel(family);
+      const r = await lab.filters(family);
+      return { units: r.units, filters: r.filters };
+    }),
+  energyGap: ({ family, n = 500 }) => serial(async () => (await ensureData(), await ensureModel(family), lab.energy_gap(family, n))),
+  logPartition: ({ family }) => serial(async () => (await ensureModel(family), lab.log_partition(family))),
   schedule: ({ family }) => serial(async () => (await ensureModel(family), lab.schedule(family))),
   forwardProcess: ({ family, index, ts, seed = 0 }) =>
     serial(async () => (await ensureData(), await ensureModel(family), lab.forward_process(family, index, Uint32Array.from(ts), seed))),
@@ -467,7 +486,8 @@ self.onmessage = async (ev) => {
     if (!fn) throw new Error(`unknown op '${op}'`);
     const result = await fn(args, id);
     const frames = result && Array.isArray(result.frames) ? result.frames.flatMap((f) => [f.x, f.x0]) : [];
-    const transfer = result && typeof result === 'object' ? transferList(result, result.originals, result.reconstructions, result.pixels, result.nats, ...frames) : [];
+    const layers = result && Array.isArray(result.layers) ? result.layers : [];
+    const transfer = result && typeof result === 'object' ? transferList(result, result.originals, result.reconstructions, result.pixels, result.nats, result.filters, ...layers, ...frames) : [];
     post({ id, ok: true, result }, transfer);
   } catch (e) {
     if (await lostDevice()) return;

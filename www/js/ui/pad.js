@@ -31,7 +31,7 @@ export class Pad {
     this._pixels = new Float32Array(PIXELS);
     this._rows = rows;
     this._stroke = null; // {id, x, y, erase} while a pointer draws
-    this.canvas = el('canvas', { id, className: 'pad', title, width: SIZE * scale, height: SIZE * scale });
+    this.canvas = el('canvas', { id, className: 'pad', title, 'aria-label': title, width: SIZE * scale, height: SIZE * scale });
     this.canvas.style.touchAction = 'none'; // a finger draws instead of scrolling the page
     this.canvas.style.width = `${SIZE * scale}px`; // the height follows (CSS height: auto), narrow screens shrink it
     this._bind();

@@ -23,7 +23,7 @@ import { labelOptions, labelPicker, labelRequest } from '../ui/labels.js';
 import { guard } from '../ui/page.js';
 import { SampleGrid, seedRow } from '../ui/samples.js';
 import { openView } from '../ui/view.js';
-import { kindText, relation } from '../ui/likelihood.js';
+import { kindText, natsText, relation } from '../ui/likelihood.js';
 
 const N = 16;
 const PER_ROW = 8;
@@ -119,7 +119,7 @@ export async function mount(root, lab, info) {
     }
     if (deep?.capabilities.likelihood) {
       const d = await lab.likelihood(deep.name, { n: DEEP_DIGITS });
-      llDeep.textContent = `For comparison, the ${deep.title}: log p(x) ${relation(d)} ${num(d.nats, 1)} nats (${num(d.bits_per_dim, 3)} bits/dim, ${kindText(d)}, first ${d.n.toLocaleString('en')} test digits).`;
+      llDeep.textContent = `For comparison, the ${deep.title}: log p(x) ${relation(d)} ${natsText(d)} (${num(d.bits_per_dim, 3)} bits/dim, ${kindText(d)}, first ${d.n.toLocaleString('en')} test digits).`;
     }
   }
   llBtn.addEventListener('click', () => guard(drawLikelihood));
