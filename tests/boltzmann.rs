@@ -1,3 +1,4 @@
+#![cfg(not(target_family = "wasm"))]
 //! The Boltzmann machines' maths against brute force on machines small enough to enumerate:
 //! free energies, Gibbs conditionals, a long chain's distribution, AIS's log Z, the DBM's
 //! two-group split and mean-field bound; then the families: a CD step lowers the
@@ -53,10 +54,8 @@ impl Host {
             e -= x.iter().zip(&self.b[l]).map(|(a, b)| a * b).sum::<f64>();
             if l + 1 < layers.len() {
                 let n = self.sizes[l + 1];
-                for i in 0..x.len() {
-                    for j in 0..n {
-                        e -= x[i] * self.w[l][i * n + j] * layers[l + 1][j];
-                    }
+                for (xi, row) in x.iter().zip(self.w[l].chunks(n)) {
+                    e -= xi * row.iter().zip(&layers[l + 1]).map(|(w, y)| w * y).sum::<f64>();
                 }
             }
         }
@@ -238,7 +237,7 @@ fn chains_clamp_rows_and_the_likelihood_is_an_estimate_with_its_uncertainty() {
         f.train_step(families::Batch { images: images.clone(), labels: labels.clone(), step }).unwrap();
     }
     let plain = device.clone();
-    let x = images.clone().without_autodiff().slice([0..4]);
+    let x = images.clone().without_autodiff().narrow(0, 0, 4);
     let mut options = SampleOptions::new(4, 1);
     options.settings.insert("steps".into(), 5.0);
     // All 28 rows held: the chain cannot move; none held: it moves away from the digit.

@@ -56,8 +56,11 @@ use std::cell::RefCell;
 pub const RBM: Registration = Registration { info: Rbm::info, create: create::<Rbm> };
 pub const DBM: Registration = Registration { info: Dbm::info, create: create::<Dbm> };
 
-/// Mean-field updates per posterior (the DBM's data term, free energy and features).
+/// Mean-field updates per posterior while training (the DBM's data term and features).
 const MEAN_FIELD: usize = 10;
+/// Mean-field updates for the likelihood and the free energy the page shows: the bound
+/// tightens as the fixed point is reached, and these run once per image, not per step.
+const MEAN_FIELD_BOUND: usize = 50;
 /// Weight decay (L2, times the learning rate), from Hinton's practical guide.
 const WEIGHT_DECAY: f64 = 2e-4;
 /// The Adam step of the two classifiers carried beside the machine.
@@ -400,15 +403,17 @@ impl<A: Arch> Boltzmann<A> {
         }
         let stack = &self.machine.stack;
         let device = self.plain();
-        // The base: independent pixels at the data's mean ink for an RBM (whose AIS runs over
-        // v), uniform units for a DBM (over its first hidden layer).
-        let base = match stack.depth() {
-            1 => {
-                let p = self.machine.pixel_mean.val().clamp(1e-3, 1.0 - 1e-3).unsqueeze::<2>();
-                (p.clone() / p.neg().add_scalar(1.0)).log()
-            }
-            _ => Tensor::zeros([1, stack.sizes()[1]], &device),
-        };
+        // The base: independent units near the data's marginals, so that the first
+        // distributions are already close: the mean ink per pixel for an RBM (whose AIS runs
+        // over v); for a DBM (over its first hidden layer) that layer's bottom-up response to
+        // the mean digit.
+        let mean = self.machine.pixel_mean.val().unsqueeze::<2>();
+        let p = match stack.depth() {
+            1 => mean,
+            _ => stack.upward(mean).swap_remove(1),
+        }
+        .clamp(1e-3, 1.0 - 1e-3);
+        let base = (p.clone() / p.neg().add_scalar(1.0)).log();
         let z = boltzmann::ais(&stack.bipartite(), base, t.ais_runs, &boltzmann::betas(t.ais_steps), &mut device_noise(&device));
         *self.log_z.borrow_mut() = Some((key, z.clone()));
         z
@@ -749,7 +754,7 @@ impl<A: Arch> Density for Boltzmann<A> {
 
     /// log p(v) = -F(v) - log Z, log Z by AIS (kept per set of weights).
     fn log_likelihood(&self, x: Tensor<2>, _samples: usize) -> Tensor<1> {
-        let f = self.machine.stack.free_energy(x.to_device(&self.plain()), MEAN_FIELD);
+        let f = self.machine.stack.free_energy(x.to_device(&self.plain()), MEAN_FIELD_BOUND);
         f.neg() - self.log_z().value
     }
 
@@ -764,7 +769,7 @@ impl<A: Arch> Density for Boltzmann<A> {
 
 impl<A: Arch> Energy for Boltzmann<A> {
     fn free_energy(&self, x: Tensor<2>) -> Tensor<1> {
-        self.machine.stack.free_energy(x.to_device(&self.plain()), MEAN_FIELD)
+        self.machine.stack.free_energy(x.to_device(&self.plain()), MEAN_FIELD_BOUND)
     }
 
     fn hidden(&self, x: Tensor<2>) -> Vec<Tensor<2>> {
