@@ -204,6 +204,9 @@ impl Arch for Rbm {
             sampling: sampling(),
             conditional: false,
             losses: losses(),
+            // `./build.sh train rbm` runs PCD for these; the shipped weights then had 6,000
+            // steps of CD-10 (`--resume --steps 26000 --set method=1 --set k=10 --set lr=0.002`),
+            // which made the model smoother: AIS converged and the estimate rose 20 nats.
             train_steps: 20_000,
             variants: vec![],
             built_on: &[],
@@ -277,6 +280,9 @@ impl Arch for Dbm {
             sampling: sampling(),
             conditional: false,
             losses: losses(),
+            // `./build.sh train dbm` runs these (2 x 2,000 pre-training, then PCD-1); the shipped
+            // weights had more joint training with longer chains: `--resume --steps 50000
+            // --set k=5`, then `--resume --set k=10` to 65,274 steps.
             train_steps: 30_000,
             variants: vec![],
             built_on: &[],
@@ -732,7 +738,11 @@ impl<A: Arch> Boltzmann<A> {
         let device = self.plain();
         let n = options.n;
         let (start, clamp) = match prefix {
-            None => (crate::noise::uniform_tensor(options.seed ^ 0x5eed, [n, IMAGE_PIXELS], &device).lower_elem(0.5).float(), None),
+            // Random pixels at the data's mean ink per pixel (independent, so no digit yet).
+            None => {
+                let mean = self.machine.pixel_mean.val().unsqueeze::<2>().repeat_dim(0, n);
+                (crate::noise::uniform_tensor(options.seed ^ 0x5eed, [n, IMAGE_PIXELS], &device).lower(mean).float(), None)
+            }
             Some(p) => {
                 let pixels = p.pixels.to_device(&device);
                 let clamp = (p.rows > 0).then(|| {
