@@ -181,15 +181,15 @@ mod cli {
             Command::Likelihood { weights: path, samples, n, set, keep } => {
                 let data = Mnist::load_dir(&args.mnist)?;
                 let (mut model, steps) = families::load_trained(None, read_file(&path)?, &Device::flex())?;
+                let as_filed = genlab::families::hyper::show(&model.info().hyper, model.config());
                 declared_params(model.as_mut(), &params(&set))?;
                 if keep {
                     let density = model.density().ok_or_else(|| Error::Family("this family has no likelihood".into()))?;
                     density.prepare();
-                    // The hyper-parameters as the file had them: --set was for this estimate.
-                    let mut original = families::load(None, read_file(&path)?, &Device::flex())?;
+                    // The file keeps its own hyper-parameters (--set was for this estimate); the
+                    // estimate stays, since they leave the weights alone.
+                    model.set_params(&as_filed)?;
                     let bytes = block_on(weights::encode(weights::export(model.as_ref()).with_steps(steps), Precision::F16))?;
-                    original.load_extras(&weights::decode(bytes, None)?.extras);
-                    let bytes = block_on(weights::encode(weights::export(original.as_ref()).with_steps(steps), Precision::F16))?;
                     write_weights(&path, &bytes, Precision::F16)?;
                     println!("kept the estimate in {}", path.display());
                 }

@@ -425,7 +425,7 @@ impl<A: Arch> Boltzmann<A> {
         z
     }
 
-    /// The weights changed: log Z and the persistent chains' momentum no longer hold.
+    /// The weights changed: the log Z estimated for the old ones no longer holds.
     fn forget(&mut self) {
         *self.log_z.borrow_mut() = None;
     }
