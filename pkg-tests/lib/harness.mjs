@@ -2,7 +2,8 @@
 //
 // - `serve()` serves www/ on 127.0.0.1 at a free port with the MIME types browsers insist on
 //   (.wasm application/wasm for streaming compilation, .js/.mjs text/javascript for modules),
-//   plus `/__test/blank.html`, an empty page of the same origin for API tests.
+//   plus `/__test/blank.html`, an empty page of the same origin for API tests; `{cors: true}`
+//   adds the header that lets another origin's pages use the files.
 // - `launch({webgpu})` starts /usr/bin/chromium headless with the flags this closed network
 //   needs; `webgpu: true` adds --enable-unsafe-webgpu (here that gives SwiftShader).
 // - `withPage(browser, fn)` gives each test a fresh context and page, and appends the page's
@@ -47,9 +48,14 @@ export function checkBuilt() {
   }
 }
 
-/** Starts the static server; resolves to {url, close()}. */
-export function serve(root = WWW) {
+/**
+ * Starts the static server; resolves to {url, close()}. `cors: true` lets pages of any other
+ * origin read what it serves (Access-Control-Allow-Origin: *), as a server hosting the demo's
+ * files for other sites' pages must.
+ */
+export function serve(root = WWW, { cors = false } = {}) {
   const server = createServer((req, res) => {
+    if (cors) res.setHeader('access-control-allow-origin', '*');
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname === '/__test/blank.html') {
       res.writeHead(200, { 'content-type': MIME['.html'], 'cache-control': 'no-store' });
@@ -152,11 +158,12 @@ export async function waitReady(page, timeout = 90_000) {
 /**
  * Reads a canvas back in the page: its size and the fractions of dark (ink, intensity > 0.5)
  * and bright (paper, intensity < 0.1) pixels. Grids are drawn dark ink on light paper; the
- * lines between tiles (shade 215) count as neither.
+ * lines between tiles (shade 215) count as neither. The selector may go into shadow roots with
+ * ' >>> ' (a <genlab-demo>'s canvas: 'genlab-demo >>> #samples').
  */
 export function canvasStats(page, selector) {
   return page.evaluate((sel) => {
-    const c = document.querySelector(sel);
+    const c = sel.split(' >>> ').reduce((at, part) => at && (at.shadowRoot ?? at).querySelector(part), document);
     if (!c) throw new Error(`no canvas ${sel}`);
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let dark = 0;
@@ -178,7 +185,8 @@ export function assertDigits(assert, stats, what) {
 }
 
 /**
- * Asks the page's judge (window.genlab.classes, the classifier that scores every model) what
+ * Asks the page's judge (window.genlab.classes, the classifier that scores every model; for a
+ * canvas in a <genlab-demo>, reached with ' >>> ' as for canvasStats, the element's lab) what
  * a grid canvas shows. The canvas is read back and cut into its 28 x 28 tiles as ui/grid.js
  * draws them (a 1-pixel gap between tiles, dark ink on light paper: intensity = 1 - shade).
  * Resolves to `{n, labels, asked, confidence}`: the judge's digit for each tile, the digits the
@@ -187,7 +195,7 @@ export function assertDigits(assert, stats, what) {
  */
 export function judgeCanvas(page, selector) {
   return page.evaluate(async (sel) => {
-    const c = document.querySelector(sel);
+    const c = sel.split(' >>> ').reduce((at, part) => at && (at.shadowRoot ?? at).querySelector(part), document);
     if (!c) throw new Error(`no canvas ${sel}`);
     const n = Number(c.dataset.images);
     if (!(n >= 1)) throw new Error(`${sel} has drawn no images (data-images = ${c.dataset.images})`);
@@ -201,7 +209,7 @@ export function judgeCanvas(page, selector) {
       const y0 = Math.floor(k / cols) * (size + 1);
       for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) images[k * size * size + y * size + x] = 1 - d[((y0 + y) * c.width + x0 + x) * 4] / 255;
     }
-    const r = await window.genlab.classes(images);
+    const r = await (window.genlab ?? c.getRootNode().host.lab).classes(images);
     const asked = c.dataset.labels ? c.dataset.labels.split(',').map(Number) : null;
     return { n, labels: Array.from(r.labels), asked, confidence: r.classes.confidence };
   }, selector);

@@ -86,6 +86,20 @@ export const TEST_DIGITS = 10000;
 /** @typedef {'webgpu'|'cpu'} Backend */
 
 /**
+ * Progress of a file the lab downloads: reported once as it starts (`loaded` 0), as its bytes
+ * arrive (at most every 100 ms) and once more at the end (`done`).
+ * @typedef {object} Download
+ * @property {'wasm'|'weights'|'judge'|'data'} stage  what it is: the wasm module, a family's
+ *   pretrained weights, the classifier judge's weights, an MNIST file
+ * @property {string|null} family  the family whose weights these are ('weights' only)
+ * @property {string} url
+ * @property {number} loaded  bytes so far
+ * @property {number|null} total  bytes in all (the Content-Length), null while unknown (no
+ *   Content-Length, or a compressed transfer); the byte count once `done`
+ * @property {boolean} done
+ */
+
+/**
  * The error a call gets when the lab is closed (`closed: true`, so pages can ignore it): calls
  * made after {@link GenLab#close}, and calls still pending when it was called. Every message
  * starts with "the lab was closed".
@@ -234,6 +248,22 @@ class Emitter {
       }
     }
   }
+}
+
+/**
+ * Starts the model worker. A worker script must be of the page's origin: for one of another
+ * origin (the demo's files served elsewhere than the page), a same-origin blob: module
+ * imports it, which a server sending Access-Control-Allow-Origin allows.
+ * @param {URL} url  worker.js
+ */
+function startWorker(url) {
+  const options = { type: 'module', name: 'genlab' };
+  if (url.origin === location.origin) return new Worker(url, options);
+  const source = `import ${JSON.stringify(url.href)};\n`;
+  const blob = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const worker = new Worker(blob, options);
+  setTimeout(() => URL.revokeObjectURL(blob), 60_000); // long after the worker has read it
+  return worker;
 }
 
 /** The states a run ends in; a run never leaves one. */
@@ -453,6 +483,9 @@ export class TrainHandle extends Emitter {
  * Events (subscribe with `on`):
  * - `'backend'`: `{backend, reason}` when the lab had to switch backend (WebGPU device lost,
  *   crash) and now runs on the CPU.
+ * - `'download'`: a {@link Download} as the worker fetches a file: a family's pretrained
+ *   weights (the first call that needs them), the judge's, MNIST, or the wasm again after a
+ *   restart. Several parts of a page sharing one lab can each follow the downloads.
  */
 export class GenLab extends Emitter {
   /**
@@ -463,17 +496,32 @@ export class GenLab extends Emitter {
    * WebGPU adapter and falls back to the CPU when WebGPU fails to start; `'cpu'` is Burn's Flex
    * backend. {@link GenLab#backend} and {@link GenLab#backendReason} say what was picked and why.
    *
-   * @param {{backend?: 'auto'|'webgpu'|'cpu', base?: string|URL}} [options]
+   * The files may live on another origin than the page (a blog embedding the demo): the
+   * worker is then started from a same-origin `blob:` module that imports this module's
+   * `worker.js`, and the server of the files must send `Access-Control-Allow-Origin` (module
+   * scripts and the worker's fetches are CORS requests). A failure names the URL that failed.
+   *
+   * @param {{backend?: 'auto'|'webgpu'|'cpu', base?: string|URL, onProgress?: (d: Download) => void}} [options]
    *   `base`: URL of the folder holding `pkg/`, `weights/` and `data/` (default: the folder
-   *   above this module).
+   *   above this module). `onProgress`: the wasm module's download while the lab opens, as
+   *   {@link Download}s (`stage` 'wasm'); later downloads are the lab's `'download'` events.
    * @returns {Promise<GenLab>}
    */
   static async open(options) {
-    const { backend = 'auto', base } = optionsArg(options, 'GenLab.open', "{backend: 'cpu'}");
+    const { backend = 'auto', base, onProgress } = optionsArg(options, 'GenLab.open', "{backend: 'cpu'}");
     if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw paramError(`unknown backend ${typeof backend === 'string' ? `'${backend}'` : describe(backend)} (use 'auto', 'webgpu' or 'cpu')`);
+    const [progress] = progressArgs(onProgress, null);
     const lab = new GenLab(new URL(base ?? new URL('..', import.meta.url), document.baseURI).href);
-    await lab._spawn(backend);
-    lab._families = await lab._call('families');
+    const unsubscribe = progress ? lab.on('download', progress) : null;
+    try {
+      await lab._spawn(backend);
+      lab._families = await lab._call('families');
+    } catch (e) {
+      lab.close(); // no worker left behind by a lab that never opened
+      throw e;
+    } finally {
+      unsubscribe?.();
+    }
     return lab;
   }
 
@@ -504,12 +552,13 @@ export class GenLab extends Emitter {
   // Worker plumbing
 
   async _spawn(backend) {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'genlab' });
+    const url = new URL('./worker.js', import.meta.url);
+    const worker = startWorker(url);
     this._worker = worker;
     worker.onmessage = (ev) => this._onMessage(worker, ev.data);
     worker.onerror = (ev) => {
       ev.preventDefault?.();
-      const msg = ev.message || 'the worker failed to load';
+      const msg = ev.message || `the worker failed to load from ${url.href}${url.origin !== location.origin ? ' (a server of another origin must allow it: Access-Control-Allow-Origin)' : ''}`;
       if (this._worker !== worker) return;
       if (this.backend) this._recover(`the model worker crashed: ${msg}`);
       else this._rejectAll(new Error(`GenLab could not start: ${msg}`));
@@ -566,6 +615,9 @@ export class GenLab extends Emitter {
         } catch (e) {
           console.error('genlab: a progress handler threw', e);
         }
+      } else if (msg.event === 'download') {
+        const { stage, family, url, loaded, total, done } = msg;
+        this._emit('download', { stage, family, url, loaded, total, done });
       } else if (msg.event === 'device-lost') {
         this._recover(`WebGPU device lost: ${msg.message || 'no reason given'}`);
       } else {

@@ -5,6 +5,8 @@
 //   main -> worker  {id, op, args}
 //   worker -> main  {id, ok: true, result} | {id, ok: false, error: message}
 //   events          {event: 'progress' | 'train-state' | 'snapshot' | 'fatal' | 'device-lost', ...}
+//                   {event: 'download', stage, family, url, loaded, total, done}: a file being
+//                   fetched (the wasm while init runs, a family's weights, the judge's, MNIST)
 //                   {event: 'call-progress', id, fraction, stage}: progress of call `id` (evaluate,
 //                   and step-by-step sample, trajectory and complete calls; {op: 'cancel', args: {job: id}} stops those)
 //                   (logPartition's first call runs AIS: up to a minute, with no progress reports)
@@ -68,16 +70,93 @@ function transferList(...arrays) {
   return out;
 }
 
-async function fetchBytes(path, what) {
-  const url = new URL(path, base);
+/**
+ * Reports a download's progress as `download` events: the first (0 bytes), at most one per
+ * 100 ms, and the last (`done`). `total` is the Content-Length, or null where the server sent
+ * none or it is not the size of the bytes read (a compressed transfer).
+ * @param {{stage: 'wasm'|'weights'|'judge'|'data', family?: string}} what
+ */
+function downloadProgress(url, what, res) {
+  const length = Number(res.headers.get('content-length'));
+  const known = Number.isFinite(length) && length > 0 ? length : null;
+  let last = -Infinity;
+  return (loaded, done = false) => {
+    const now = performance.now();
+    if (!done && loaded > 0 && now - last < 100) return;
+    last = now;
+    const total = known !== null && loaded <= known ? known : null;
+    post({ event: 'download', stage: what.stage, family: what.family ?? null, url, loaded, total: done && total === null ? loaded : total, done });
+  };
+}
+
+/** A fetch that says which URL failed and how: a network error (or CORS), or an HTTP status. */
+async function fetchChecked(url, what) {
   let res;
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new Error(`${what} could not be fetched from ${path}: ${message(e)}`);
+    const other = new URL(url).origin !== self.location.origin;
+    throw new Error(`${what} could not be fetched from ${url}: ${message(e)}${other ? ' (a server of another origin must allow it: Access-Control-Allow-Origin)' : ''}`);
   }
-  if (!res.ok) throw new Error(`${what} not found at ${path} (HTTP ${res.status})`);
-  return new Uint8Array(await res.arrayBuffer());
+  if (!res.ok) throw new Error(`${what} not found at ${url} (HTTP ${res.status})`);
+  return res;
+}
+
+/**
+ * Fetches a file under `base`, reporting its progress (`download` events) when `progress`
+ * says what it is.
+ * @param {{stage: string, family?: string}} [progress]
+ */
+async function fetchBytes(path, what, progress) {
+  const url = new URL(path, base).href;
+  const res = await fetchChecked(url, what);
+  if (!progress || !res.body) return new Uint8Array(await res.arrayBuffer());
+  const report = downloadProgress(url, progress, res);
+  report(0);
+  const chunks = [];
+  let loaded = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    report(loaded);
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  report(loaded, true);
+  return bytes;
+}
+
+/**
+ * The wasm, fetched here rather than by the package so that its download reports progress:
+ * the bytes pass through a counter on their way to streaming compilation.
+ */
+async function fetchWasm(url) {
+  const res = await fetchChecked(url, 'the wasm module');
+  if (!res.body) return res;
+  const report = downloadProgress(url, { stage: 'wasm' }, res);
+  report(0);
+  let loaded = 0;
+  const counted = res.body.pipeThrough(
+    new TransformStream({
+      transform(chunk, out) {
+        loaded += chunk.byteLength;
+        report(loaded);
+        out.enqueue(chunk);
+      },
+      flush() {
+        report(loaded, true);
+      },
+    }),
+  );
+  // instantiateStreaming wants the wasm MIME type, which a new Response must be given again.
+  return new Response(counted, { status: res.status, statusText: res.statusText, headers: { 'content-type': 'application/wasm' } });
 }
 
 function requireLab() {
@@ -94,7 +173,7 @@ async function ensureModel(family) {
 async function loadPretrained(family, seed = 0) {
   let bytes;
   try {
-    bytes = await fetchBytes(`weights/${family}.bpk`, `pretrained '${family}' weights`);
+    bytes = await fetchBytes(`weights/${family}.bpk`, `pretrained '${family}' weights`, { stage: 'weights', family });
   } catch (e) {
     // Name the family first if it is unknown: a clearer message than a 404.
     const known = wasm.families().map((f) => f.name);
@@ -108,7 +187,7 @@ async function loadPretrained(family, seed = 0) {
 async function ensureJudge() {
   requireLab();
   if (lab.has_judge()) return;
-  const bytes = await fetchBytes('weights/classifier.bpk', 'the classifier judge').catch((e) => {
+  const bytes = await fetchBytes('weights/classifier.bpk', 'the classifier judge', { stage: 'judge' }).catch((e) => {
     throw new Error(`${message(e)}: run ./build.sh train classifier`);
   });
   lab.load_judge(bytes);
@@ -132,7 +211,7 @@ async function ensureData() {
   if (lab.has_data()) return null;
   let files;
   try {
-    files = await Promise.all(DATA_FILES.map((f) => fetchBytes(`data/${f}`, `MNIST file ${f}`)));
+    files = await Promise.all(DATA_FILES.map((f) => fetchBytes(`data/${f}`, `MNIST file ${f}`, { stage: 'data' })));
   } catch (e) {
     throw new Error(`MNIST files not found at data/: run ./build.sh (${message(e)})`);
   }
@@ -176,10 +255,22 @@ function watchDevices() {
 
 async function init({ backend = 'auto', base: root } = {}) {
   if (lab) throw new Error('the lab is already initialised');
+  // The page passes `base`; self.location is no guide when this runs from a blob: worker
+  // (genlab.js starts one where this file is of another origin than the page).
   base = root || new URL('..', self.location.href).href;
   self.__genlabPanic = (msg) => post({ event: 'fatal', message: String(msg) });
-  wasm = await import(new URL('pkg/genlab.js', base).href);
-  await wasm.default();
+  const pkg = new URL('pkg/genlab.js', base).href;
+  try {
+    wasm = await import(pkg);
+  } catch (e) {
+    // The import's error says only that it failed: ask the server what became of the file.
+    const status = await fetch(pkg, { method: 'HEAD' }).then(
+      (r) => (r.ok ? '' : ` (HTTP ${r.status})`),
+      () => (new URL(pkg).origin !== self.location.origin ? ' (a server of another origin must allow it: Access-Control-Allow-Origin)' : ' (a network error)'),
+    );
+    throw new Error(`the wasm package could not be loaded from ${pkg}${status}: ${message(e)}`);
+  }
+  await wasm.default({ module_or_path: fetchWasm(new URL('pkg/genlab_bg.wasm', base).href) });
 
   let want = backend;
   let reason = '';

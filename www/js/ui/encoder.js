@@ -20,16 +20,17 @@ const EXTENT = 2.5;
  * Test digits (top) and their reconstructions (bottom), with "other digits".
  * @param {import('../genlab.js').GenLab} lab
  * @param {import('../genlab.js').FamilyInfo} info
+ * @param {{explain?: string}} [options]  the panel's sentence (another for a model without an encoder)
  * @returns {{node: HTMLElement, draw: () => Promise<void>}}
  */
-export function reconstructionPanel(lab, info) {
+export function reconstructionPanel(lab, info, { explain = 'Test digits (top) encoded to their posterior mean and decoded again (bottom).' } = {}) {
   let indices = Array.from({ length: ROW }, (_, i) => i);
   const canvas = el('canvas', { id: 'recon', className: 'grid', title: 'test digits (top) and their reconstructions (bottom)' });
   const labels = el('p', { className: 'explain', id: 'recon-labels' });
   const other = el('button', { type: 'button', id: 'recon-other', textContent: 'other digits' });
   const node = panel(
     'Reconstructions',
-    { explain: 'Test digits (top) encoded to their posterior mean and decoded again (bottom).' },
+    { explain },
     el('div', { className: 'canvas-box' }, canvas),
     labels,
     el('div', { className: 'actions' }, other),
@@ -43,7 +44,7 @@ export function reconstructionPanel(lab, info) {
 
   other.addEventListener('click', () => {
     indices = Array.from({ length: ROW }, () => Math.floor(Math.random() * TEST_DIGITS));
-    guard(draw);
+    guard(draw, other);
   });
   return { node, draw };
 }
@@ -102,6 +103,6 @@ export function latentPanel(lab, info, { title = 'Latent space', explain = 'Ten 
     note.hidden = true;
   }
 
-  btn.addEventListener('click', () => guard(drawInterp));
+  btn.addEventListener('click', () => guard(drawInterp, btn));
   return { node, drawInterp, drawManifold };
 }

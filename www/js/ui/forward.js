@@ -85,7 +85,7 @@ export function forwardPanel(lab, info) {
     drawGrid(image, out.pixels.subarray(0, PIXELS), { n: 1, cols: 1, scale: 6 });
     drawGrid(stripCanvas, out.pixels.subarray(PIXELS), { n: strip.length, cols: strip.length, scale: 3 });
   }
-  const redraw = latestOnly(draw, showError);
+  const redraw = latestOnly(draw, (e) => showError(e, node));
 
   t.addEventListener('input', () => redraw());
   index.input.addEventListener('change', () => redraw());

@@ -1,6 +1,7 @@
 // Heat maps of per-pixel values (a probability of ink, a pixel's surprise -log p in nats),
 // drawn by ui/grid.js's drawGrid (28 x 28 tiles, a 1-pixel gap, scaled up by CSS) in colour:
-// white for 0, through yellow and orange, to dark red at `max` and above.
+// white for 0, through yellow and orange, to dark red at `max` and above. And a diverging map
+// for signed values (an energy model's filters: blue below 0, white at 0, red above).
 
 import { el } from './dom.js';
 import { drawGrid } from './grid.js';
@@ -40,4 +41,33 @@ export function heatLegend(low, high, props = {}) {
   const bar = el('span', { className: 'heat-ramp' });
   bar.style.background = `linear-gradient(to right, ${RAMP.map(([p, r, g, b]) => `rgb(${r},${g},${b}) ${p * 100}%`).join(', ')})`;
   return el('span', { className: 'heat-legend', ...props }, low, ' ', bar, ' ', high);
+}
+
+/** The diverging map's ends: blue for -1, red for +1 (white at 0). */
+const NEG = [33, 102, 172];
+const POS = [178, 24, 43];
+
+/** A diverging colour for v in [-1, 1]: blue below 0, white at 0, red above. */
+export function signedColour(v) {
+  if (!Number.isFinite(v)) return [0, 0, 0];
+  const a = Math.min(1, Math.abs(v));
+  const end = v < 0 ? NEG : POS;
+  return end.map((c) => Math.round(255 + a * (c - 255)));
+}
+
+/** Each tile of `values` (tiles of `per` values) divided by its own largest |value|. */
+export function perTile(values, n, per) {
+  const out = new Float32Array(n * per);
+  for (let k = 0; k < n; k++) {
+    let m = 0;
+    for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(values[k * per + i]));
+    for (let i = 0; i < per; i++) out[k * per + i] = m > 0 ? values[k * per + i] / m : 0;
+  }
+  return out;
+}
+
+/** A legend for the diverging map: "negative [blue, white, red] positive". */
+export function signedLegend() {
+  const bar = el('span', { className: 'heat-ramp', style: `background: linear-gradient(to right, rgb(${NEG}), #fff, rgb(${POS}))` });
+  return el('span', { className: 'heat-legend' }, 'negative ', bar, ' positive');
 }

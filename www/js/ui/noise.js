@@ -106,11 +106,11 @@ export function noisePanel(lab, info) {
       markLabels(everyClass, DIGITS.length, DIGITS);
     }
   }
-  const redrawEdited = latestOnly(drawEdited, showError);
+  const redrawEdited = latestOnly(drawEdited, (e) => showError(e, node));
 
-  blendBtn.addEventListener('click', () => guard(drawBlend));
+  blendBtn.addEventListener('click', () => guard(drawBlend, node));
   latentLabel?.input.addEventListener('change', () => {
-    guard(drawBlend);
+    guard(drawBlend, node);
     redrawEdited();
   });
   sliders.forEach((sl, i) =>
@@ -123,7 +123,7 @@ export function noisePanel(lab, info) {
     guard(async () => {
       await loadCode();
       redrawEdited();
-    });
+    }, node);
   zSeed.input.addEventListener('change', reloadCode);
   zReset.addEventListener('click', reloadCode);
 

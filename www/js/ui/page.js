@@ -1,5 +1,6 @@
 // What both pages share: opening the lab on the chosen backend, the backend indicator and
-// switcher, and the error / notice area. Errors always end up visible in #error.
+// switcher, and the error / notice area. Errors always end up visible: in #error, or, for a
+// panel mounted in a shadow root that asked for its own (a <genlab-demo>), in that root's.
 
 import { GenLab } from '../genlab.js';
 
@@ -63,9 +64,29 @@ function errorBox() {
   return el;
 }
 
-/** Shows an error message (an Error or a string) in #error. */
-export function showError(err) {
+/** Shadow roots that show their own errors: root -> its `show(err)`. */
+const errorSinks = new WeakMap();
+
+/**
+ * Routes the errors of the panels under `root` (a shadow root: a <genlab-demo>'s) to
+ * `show(err)` instead of the page's #error, which is the page author's, not the demo's.
+ * @param {Node} root
+ * @param {(err: Error|string) => void} show
+ */
+export function routeErrors(root, show) {
+  errorSinks.set(root, show);
+}
+
+/**
+ * Shows an error message (an Error or a string) in #error; with `from`, a node of the panel
+ * it came from, in the error area of that node's shadow root if it has one (routeErrors).
+ * @param {Error|string} err
+ * @param {Node} [from]
+ */
+export function showError(err, from) {
   if (err?.closed) return; // a call on a lab that was closed on purpose (backend switch)
+  const sink = from?.getRootNode && errorSinks.get(from.getRootNode());
+  if (sink) return sink(err);
   const msg = err instanceof Error ? err.message : String(err);
   console.error('genlab:', err);
   const el = errorBox();
@@ -132,12 +153,17 @@ export function addNotice(...parts) {
   el.hidden = false;
 }
 
-/** Runs `fn`, showing any error it throws; returns its result (undefined on error). */
-export async function guard(fn) {
+/**
+ * Runs `fn`, showing any error it throws (where showError(e, from) shows it); returns its
+ * result (undefined on error).
+ * @param {() => any} fn
+ * @param {Node} [from]  a node of the panel that runs it
+ */
+export async function guard(fn, from) {
   try {
     return await fn();
   } catch (e) {
-    showError(e);
+    showError(e, from);
     return undefined;
   }
 }

@@ -15,7 +15,9 @@ export class SampleGrid {
    * @param {{id?: string, title?: string, cols?: number, scale?: number}} [options]
    */
   constructor({ id = 'samples', title = 'samples', cols = 4, scale = 4 } = {}) {
-    this.canvas = el('canvas', { id, className: 'grid', title });
+    // A picture for screen readers, named by what it shows (each draw's `what`).
+    this.canvas = el('canvas', { id, className: 'grid', title, 'aria-label': title });
+    this.canvas.setAttribute('role', 'img');
     this.cols = cols;
     this.scale = scale;
     /** The pixels on screen (n * 784 floats), or null before the first draw. */
@@ -35,6 +37,7 @@ export class SampleGrid {
   show(pixels, { n = pixels.length / PIXELS, cols = this.cols, scale = this.scale, what = '', labels } = {}) {
     drawGrid(this.canvas, pixels, { n, cols, scale });
     markLabels(this.canvas, n, labels);
+    this.canvas.setAttribute('aria-label', what || this.canvas.title);
     this.pixels = pixels;
     this.n = n;
     this.what = what;
@@ -63,7 +66,7 @@ export function seedRow(draw, { prefix = 'sample', value = 0, label = 'seed', bu
   const btn = el('button', { type: 'button', id: `${prefix}-btn`, textContent: button });
   const again = el('button', { type: 'button', id: `${prefix}-new`, textContent: 'new seed' });
   const read = () => readInt(seed.input, label, 0, MAX_SEED);
-  const run = () => guard(() => draw(read()));
+  const run = () => guard(() => draw(read()), btn);
   btn.addEventListener('click', run);
   again.addEventListener('click', () => {
     seed.input.value = String(randomSeed());

@@ -171,15 +171,15 @@ export function trainingPanel(lab, info, options) {
     handle.on('state', ({ state, error }) => {
       if (destroyed || run !== handle) return;
       setButtons();
-      if (state === 'error') showError(`training failed: ${error}`);
-      if ((state === 'done' || state === 'stopped') && !resetting) guard(() => onModelChanged(state));
+      if (state === 'error') showError(`training failed: ${error}`, node);
+      if ((state === 'done' || state === 'stopped') && !resetting) guard(() => onModelChanged(state), node);
     });
     setButtons();
   }
 
-  startBtn.addEventListener('click', () => guard(start));
-  pauseBtn.addEventListener('click', () => guard(() => (run?.state === 'paused' ? run.resume() : run?.pause())));
-  stopBtn.addEventListener('click', () => guard(() => run?.stop()));
+  startBtn.addEventListener('click', () => guard(start, node));
+  pauseBtn.addEventListener('click', () => guard(() => (run?.state === 'paused' ? run.resume() : run?.pause()), node));
+  stopBtn.addEventListener('click', () => guard(() => run?.stop(), node));
   resetBtn.addEventListener('click', () =>
     guard(async () => {
       resetBtn.disabled = true;
@@ -198,7 +198,7 @@ export function trainingPanel(lab, info, options) {
         resetting = false;
         resetBtn.disabled = false;
       }
-    }),
+    }, node),
   );
   setButtons();
 

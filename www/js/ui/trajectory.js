@@ -23,12 +23,14 @@ const COLS = 4;
 /**
  * @param {import('../genlab.js').GenLab} lab
  * @param {import('../genlab.js').FamilyInfo} info
- * @param {{title: string, explain: string, request: () => {options: object, what: string}}} spec
+ * @param {{title: string, explain: string, request: () => {options: object, what: string}, start?: string}} spec
  *   request: the sampler options to run (n, seed, labels, settings) and a phrase saying what
- *   they are ("20 DDIM steps, digits 0–9 in turn, guidance 2")
+ *   they are ("20 DDIM steps, digits 0–9 in turn, guidance 2"); start: what the first state is
+ *   (default 'pure noise'). A sampler whose states carry no prediction x0 (a Gibbs chain)
+ *   shows the states alone.
  * @returns {{node: HTMLElement, run: () => Promise<void>, destroy: () => void}}
  */
-export function trajectoryPanel(lab, info, { title, explain, request }) {
+export function trajectoryPanel(lab, info, { title, explain, request, start = 'pure noise' }) {
   let traj = null;
   const btn = el('button', { type: 'button', id: 'trajectory-btn', className: 'primary', textContent: 'run the sampler step by step' });
   const x = el('canvas', { id: 'traj-x', className: 'grid', title: 'the state x_t' });
@@ -41,7 +43,7 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
     label: 'step',
     caption: (i) => {
       const t = traj.frames[i].t;
-      return t === traj.frames[0].t ? `t = ${t} (pure noise)` : t === 0 ? 't = 0 (the samples)' : `t = ${t}`;
+      return t === traj.frames[0].t ? `t = ${t} (${start})` : t === 0 ? 't = 0 (the samples)' : `t = ${t}`;
     },
     onShow: (i) => {
       const f = traj.frames[i];
@@ -53,17 +55,13 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
     },
     play: { id: 'trajectory-play', speedId: 'trajectory-speed', speeds: [2, 5, 10, 20], speed: 5 },
   });
+  const x0Figure = el('figure', {}, el('div', { className: 'canvas-box' }, x0), el('figcaption', { textContent: 'predicted x₀' }));
   const node = panel(
     title,
     { id: 'reverse', explain },
     el('div', { className: 'actions' }, btn, progress.node),
     scrubber.node,
-    el(
-      'div',
-      { className: 'side-by-side' },
-      el('figure', {}, el('div', { className: 'canvas-box' }, x), el('figcaption', { textContent: 'state x_t' })),
-      el('figure', {}, el('div', { className: 'canvas-box' }, x0), el('figcaption', { textContent: 'predicted x₀' })),
-    ),
+    el('div', { className: 'side-by-side' }, el('figure', {}, el('div', { className: 'canvas-box' }, x), el('figcaption', { textContent: 'state x_t' })), x0Figure),
     time,
   );
 
@@ -80,6 +78,7 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
         return;
       }
       traj = { ...r, labels: options.label ?? options.labels };
+      x0Figure.hidden = r.frames.every((f) => !f.x0);
       time.textContent = `${r.frames.length} stored states of ${what}, seed ${options.seed}: ${num(r.ms / 1000, 2)} s for ${r.n} digits, ${num(r.ms / r.n, 0)} ms per digit.`;
       scrubber.follow = false;
       scrubber.setCount(r.frames.length);
@@ -90,6 +89,6 @@ export function trajectoryPanel(lab, info, { title, explain, request }) {
     }
   }
 
-  btn.addEventListener('click', () => guard(run));
+  btn.addEventListener('click', () => guard(run, btn));
   return { node, run, destroy: () => scrubber.destroy() };
 }

@@ -49,6 +49,7 @@ import { accuracyPanel } from '../ui/accuracy.js';
 import { LineChart } from '../ui/chart.js';
 import { el, num, numberField, panel, readInt, selectField, signed } from '../ui/dom.js';
 import { concat, drawGrid, tileLabels } from '../ui/grid.js';
+import { perTile, signedColour, signedLegend } from '../ui/heat.js';
 import { dataText, kindText, natsText, relation } from '../ui/likelihood.js';
 import { guard } from '../ui/page.js';
 import { Pad } from '../ui/pad.js';
@@ -78,27 +79,6 @@ const GAP_EVERY = 50;
 const N = 16;
 const COLS = 8;
 const SAMPLE_EVERY = 200;
-
-/** A diverging colour for v in [-1, 1]: blue below 0, white at 0, red above. */
-const NEG = [33, 102, 172];
-const POS = [178, 24, 43];
-function signedColour(v) {
-  if (!Number.isFinite(v)) return [0, 0, 0];
-  const a = Math.min(1, Math.abs(v));
-  const end = v < 0 ? NEG : POS;
-  return end.map((c) => Math.round(255 + a * (c - 255)));
-}
-
-/** Each tile of `values` (tiles of `per` values) divided by its own largest |value|. */
-function perTile(values, n, per) {
-  const out = new Float32Array(n * per);
-  for (let k = 0; k < n; k++) {
-    let m = 0;
-    for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(values[k * per + i]));
-    for (let i = 0; i < per; i++) out[k * per + i] = m > 0 ? values[k * per + i] / m : 0;
-  }
-  return out;
-}
 
 /** A grid shape for `size` units: as square as it gets, width >= height. */
 function unitShape(size) {
@@ -445,7 +425,7 @@ export async function mount(root, lab, info) {
   // ---- Filters
   const filtersCanvas = picture('filters', "each hidden unit's weights to the pixels: red positive, blue negative");
   const filtersNote = el('p', { id: 'filters-note', className: 'explain' });
-  const legend = el('span', { className: 'heat-legend' }, 'negative ', el('span', { className: 'heat-ramp', style: `background: linear-gradient(to right, rgb(${NEG}), #fff, rgb(${POS}))` }), ' positive');
+  const legend = signedLegend();
   const filtersPanel = panel(
     deep ? 'Learned filters of the first hidden layer' : 'Learned filters',
     {
