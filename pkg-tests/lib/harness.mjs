@@ -3,7 +3,8 @@
 // - `serve()` serves www/ on 127.0.0.1 at a free port with the MIME types browsers insist on
 //   (.wasm application/wasm for streaming compilation, .js/.mjs text/javascript for modules),
 //   plus `/__test/blank.html`, an empty page of the same origin for API tests; `{cors: true}`
-//   adds the header that lets another origin's pages use the files.
+//   adds the header that lets another origin's pages use the files; `{gzip: true}` sends the
+//   wasm and the weights gzip-encoded (Content-Length then counts the compressed bytes).
 // - `launch({webgpu})` starts /usr/bin/chromium headless with the flags this closed network
 //   needs; `webgpu: true` adds --enable-unsafe-webgpu (here that gives SwiftShader).
 // - `withPage(browser, fn)` gives each test a fresh context and page, and appends the page's
@@ -11,7 +12,8 @@
 
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,12 +50,17 @@ export function checkBuilt() {
   }
 }
 
+/** What `{gzip: true}` compresses: the big binary files. */
+const GZIPPED = new Set(['.wasm', '.bpk']);
+
 /**
  * Starts the static server; resolves to {url, close()}. `cors: true` lets pages of any other
  * origin read what it serves (Access-Control-Allow-Origin: *), as a server hosting the demo's
- * files for other sites' pages must.
+ * files for other sites' pages must. `gzip: true` serves .wasm and .bpk files gzip-encoded to
+ * clients that accept it, as most production servers do.
  */
-export function serve(root = WWW, { cors = false } = {}) {
+export function serve(root = WWW, { cors = false, gzip = false } = {}) {
+  const compressed = new Map(); // file -> its gzip bytes, made once
   const server = createServer((req, res) => {
     if (cors) res.setHeader('access-control-allow-origin', '*');
     const url = new URL(req.url, 'http://localhost');
@@ -84,8 +91,15 @@ export function serve(root = WWW, { cors = false } = {}) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       return res.end('not found');
     }
+    const type = MIME[path.extname(file).toLowerCase()] || 'application/octet-stream';
+    if (gzip && GZIPPED.has(path.extname(file).toLowerCase()) && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+      if (!compressed.has(file)) compressed.set(file, gzipSync(readFileSync(file)));
+      const body = compressed.get(file);
+      res.writeHead(200, { 'content-type': type, 'content-encoding': 'gzip', 'content-length': body.length, 'cache-control': 'no-store' });
+      return res.end(req.method === 'HEAD' ? undefined : body);
+    }
     res.writeHead(200, {
-      'content-type': MIME[path.extname(file).toLowerCase()] || 'application/octet-stream',
+      'content-type': type,
       'content-length': st.size,
       'cache-control': 'no-store',
     });

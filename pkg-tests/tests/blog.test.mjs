@@ -339,3 +339,88 @@ test('view="compare" puts every family side by side inside the element', { timeo
     await page.screenshot({ path: artifact('blog-compare-narrow.png'), fullPage: true });
   });
 });
+
+test('a demo moved while it loads shows one view; after its shared lab is closed it opens another', { timeout: 180_000 }, async () => {
+  await withPage(env.browser, async (page) => {
+    // The VAE's weights are held back until the element has been moved: its first view is
+    // then still mounting (waiting for them) when the move starts a second one.
+    let asked;
+    const weightsAsked = new Promise((resolve) => (asked = resolve));
+    let release;
+    const released = new Promise((resolve) => (release = resolve));
+    await page.route('**/weights/vae.bpk', async (route) => {
+      asked();
+      await released;
+      await route.continue();
+    });
+    await page.goto(`${env.url}__test/blank.html`);
+    await page.evaluate(async () => {
+      await import('/js/genlab-demo.js');
+      document.body.innerHTML = '<div id="a"><genlab-demo id="moved" family="vae" view="train" n="8" backend="cpu" loading="eager"></genlab-demo></div><div id="b"></div>';
+    });
+    await weightsAsked;
+    await page.evaluate(() => document.getElementById('b').append(document.getElementById('moved')));
+    release();
+    const s = await settle(page, '#moved');
+    assert.equal(s.state, 'ready', `the moved demo failed: ${s.error}`);
+    await page.waitForTimeout(1000); // room for a second view to turn up
+    const views = await page.evaluate(() => {
+      const root = document.getElementById('moved').shadowRoot;
+      return { start: root.querySelectorAll('#train-start').length, samples: root.querySelectorAll('#samples').length, bodies: root.querySelectorAll('[part~="body"]').length };
+    });
+    assert.deepEqual(views, { start: 1, samples: 1, bodies: 1 }, 'one view in the moved element, not the one it started and the one it restarted');
+    await assertJudgedDigits(assert, page, '#moved >>> #samples', 'the moved VAE demo');
+
+    // A page's script closes the lab the demos share: the next draw opens a new one.
+    await page.evaluate(() => {
+      const demo = document.getElementById('moved');
+      window.closedLab = demo.lab;
+      demo.lab.close();
+      demo.setAttribute('seed', '4');
+    });
+    await page.waitForFunction(() => document.getElementById('moved').lab !== window.closedLab || document.getElementById('moved').state === 'error', null, { timeout: 60_000 });
+    const again = await settle(page, '#moved');
+    assert.equal(again.state, 'ready', `after the lab was closed: ${again.error}`);
+    assert.equal(await page.evaluate(() => document.getElementById('moved').lab.closed), false, 'a lab that is open');
+    assert.equal(await page.evaluate(() => document.getElementById('error')), null, "nothing in the author's page");
+  });
+});
+
+test('gzip-encoded files: the loading line never takes the compressed length for the total', { timeout: 120_000 }, async () => {
+  const files = await serve(WWW, { gzip: true });
+  try {
+    await withPage(env.browser, async (page) => {
+      const encodings = new Map();
+      page.on('response', async (r) => {
+        if (/\.(wasm|bpk)$/.test(new URL(r.url()).pathname)) encodings.set(new URL(r.url()).pathname, (await r.allHeaders())['content-encoding'] ?? null);
+      });
+      await page.addInitScript(() => {
+        window.progressSeen = [];
+        document.addEventListener('genlab-progress', (e) => {
+          window.progressSeen.push({ ...e.detail, text: e.target.shadowRoot.querySelector('[part~="status"]').textContent });
+        });
+      });
+      await page.goto(`${files.url}__test/blank.html`);
+      await page.evaluate(async () => {
+        await import('/js/genlab-demo.js');
+        document.body.innerHTML = '<genlab-demo id="z" family="vae" n="8" backend="cpu" loading="eager"></genlab-demo>';
+      });
+      const s = await settle(page, '#z');
+      assert.equal(s.state, 'ready', `the demo on a gzip server failed: ${s.error}`);
+      assert.equal(encodings.get('/pkg/genlab_bg.wasm'), 'gzip', `the wasm came gzip-encoded: ${JSON.stringify([...encodings])}`);
+      const seen = await page.evaluate(() => window.progressSeen);
+      for (const [stage, file] of [['wasm', 'pkg/genlab_bg.wasm'], ['weights', 'weights/vae.bpk']]) {
+        const bytes = statSync(path.join(WWW, file)).size;
+        const reports = seen.filter((p) => p.stage === stage);
+        assert.ok(reports.length >= 2, `${stage}: ${reports.length} report(s)`);
+        // Unknown while it downloads (an indeterminate bar), the real size once done; never
+        // the compressed length, which the bytes read would overtake.
+        assert.deepEqual(reports.filter((p) => p.total !== null && p.total !== bytes).map((p) => `${p.loaded}/${p.total}`), [], `${stage}: no total but its ${bytes} bytes`);
+        assert.ok(reports.some((p) => p.done && p.loaded === bytes && p.total === bytes), `${stage}: done at its ${bytes} bytes`);
+        assert.ok(reports.filter((p) => !p.done).every((p) => !/ of /.test(p.text)), `${stage}: no "x of y" while the size is unknown: ${reports.map((p) => p.text).join(' | ')}`);
+      }
+    });
+  } finally {
+    await files.close();
+  }
+});

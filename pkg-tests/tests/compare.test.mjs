@@ -198,3 +198,38 @@ test('one family\'s failure stays in its row: the others draw, and eval.json\'s 
     assert.match(await page.locator('#compare section.compare-ll').textContent(), /eval\.json.*404/, 'the likelihood groups say eval.json is missing');
   });
 });
+
+test('a worker lost while training is timed (a device loss): the row says so, the weights are back, the queue goes on', { timeout: 150_000 }, async () => {
+  await withPage(env.browser, async (page) => {
+    await page.goto(`${env.url}compare.html?backend=cpu`);
+    await waitReady(page, 150_000);
+    const probe = () => page.evaluate(async () => Array.from((await window.genlab.sample('vae', { n: 4, seed: 7 })).pixels.slice(0, 3136)));
+    const before = await probe();
+    // After the warm-up step the lab loses its worker, as on a WebGPU device loss: the lab's
+    // own recovery (a new worker on the CPU, the models restored, the run paused for resume()).
+    await page.evaluate(() => {
+      const lab = window.genlab;
+      const train = lab.train.bind(lab);
+      lab.train = (family, options) => {
+        const run = train(family, options);
+        const off = run.on('progress', () => {
+          off();
+          lab._recover('a test: the worker was lost');
+        });
+        return run;
+      };
+    });
+    await page.click(`${row('vae')} button.compare-train-btn`);
+    const failure = page.locator(`${row('vae')} td.compare-train .compare-error`);
+    await failure.waitFor({ timeout: 60_000 });
+    assert.match(await failure.textContent(), /interrupted: a test: the worker was lost/, 'the row says why the timing stopped');
+    assert.equal(await page.locator(`${row('vae')} td.compare-train`).getAttribute('data-ms-per-step'), null, 'no time from steps on two workers');
+    assert.equal(await page.locator(`${row('vae')} button.compare-train-btn`).isDisabled(), false, 'the button can try again');
+    assert.deepEqual(await probe(), before, 'the shipped VAE draws the same digits: its weights were put back');
+
+    // The table's queue is not stuck behind the timing: a new draw goes through.
+    await page.fill('#compare .compare-toolbar input[type="number"]', '1');
+    await page.click('#compare button.compare-draw-btn');
+    await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.seed === '1', `${row('vae')} canvas.compare-samples`, { timeout: 60_000 });
+  });
+});

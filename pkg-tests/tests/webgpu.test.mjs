@@ -3,7 +3,7 @@
 // CPU, the training run pauses and resumes there, and sampling keeps working. Then the
 // <genlab-demo> element on both backends: backend="webgpu" draws on SwiftShader (an explicit
 // choice still uses a software adapter), while "auto" beside it refuses SwiftShader and draws on
-// the CPU, saying why.
+// the CPU, saying why; after a device loss the WebGPU demo draws on the CPU and its caption says so.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,6 +102,26 @@ test('<genlab-demo>: backend="webgpu" draws on WebGPU, "auto" beside it on the C
     assert.match(gpu.caption, /on WebGPU/);
     // Eight 7s asked for: the judge (on the same WebGPU lab) must read most of them as 7s.
     await assertJudgedDigits(assert, page, '#gpu >>> #samples', 'cGAN 7s on WebGPU');
+
+    // The device is lost: the lab goes on on the CPU, and the caption says where it runs now.
+    await page.evaluate(async () => {
+      const lab = document.getElementById('gpu').lab;
+      const switched = new Promise((r) => lab.on('backend', r));
+      await lab._debugLoseDevice();
+      await switched;
+    });
+    const caption = () => page.evaluate(() => document.getElementById('gpu').shadowRoot.querySelector('[part~="caption"]').textContent);
+    assert.match(await caption(), /on the CPU/, 'the caption follows the switch to the CPU');
+    assert.doesNotMatch(await caption(), /WebGPU/, 'the caption no longer says WebGPU');
+    // And the demo still draws: another seed, on the CPU.
+    await page.evaluate(() => {
+      const root = document.getElementById('gpu').shadowRoot;
+      root.getElementById('sample-seed').value = '9';
+      root.getElementById('sample-btn').click();
+    });
+    await page.waitForFunction(() => document.getElementById('gpu').shadowRoot.getElementById('samples').getAttribute('aria-label').endsWith('seed 9'));
+    assert.match(await page.evaluate(() => document.getElementById('gpu').shadowRoot.getElementById('sample-time').textContent), /on the CPU/);
+    await assertJudgedDigits(assert, page, '#gpu >>> #samples', 'cGAN 7s on the CPU after the device loss');
 
     const auto = await settled('auto');
     assert.equal(auto.state, 'ready', `the auto demo: ${auto.error}`);

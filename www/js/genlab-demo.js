@@ -142,11 +142,15 @@ export class GenLabDemo extends HTMLElement {
     this._title = el('span', { className: 'title' });
     this._viewName = el('span', { className: 'view-name' });
     this._statusText = el('span', { className: 'status-text' });
+    // The byte counts change ten times a second: shown, but kept out of the live region, so a
+    // screen reader announces each download once rather than every count.
+    this._bytes = el('span', { className: 'status-bytes' });
+    this._bytes.setAttribute('aria-hidden', 'true');
     this._bar = el('progress', { max: 1, hidden: true });
     this._bar.setAttribute('part', 'progress');
     this._loadBtn = el('button', { type: 'button', textContent: 'load the demo now' });
     this._loadBtn.addEventListener('click', () => this.load());
-    this._status = el('div', { className: 'status' }, this._statusText, this._bar, this._loadBtn);
+    this._status = el('div', { className: 'status' }, this._statusText, this._bytes, this._bar, this._loadBtn);
     this._status.setAttribute('role', 'status');
     this._error = el('div', { className: 'error', hidden: true });
     this._error.setAttribute('role', 'alert');
@@ -201,6 +205,7 @@ export class GenLabDemo extends HTMLElement {
     this._title.textContent = attrs.family || 'GenLab';
     this._viewName.textContent = attrs.view;
     this._statusText.textContent = 'A live demo: it loads when it scrolls into view.';
+    this._bytes.textContent = '';
     this._loadBtn.hidden = false;
     if (attrs.loading === 'eager' || typeof IntersectionObserver === 'undefined') {
       this.load();
@@ -269,13 +274,15 @@ export class GenLabDemo extends HTMLElement {
   _progress(d) {
     const what = downloadName(d, this._titleOf);
     this._bar.hidden = false;
+    const line = `Downloading ${what}`;
+    if (this._statusText.textContent !== line) this._statusText.textContent = line;
     if (d.total) {
       this._bar.max = d.total;
       this._bar.value = d.loaded;
-      this._statusText.textContent = `Downloading ${what}: ${size(d.loaded)} of ${size(d.total)}`;
+      this._bytes.textContent = `: ${size(d.loaded)} of ${size(d.total)}`;
     } else {
       this._bar.removeAttribute('value'); // indeterminate
-      this._statusText.textContent = `Downloading ${what}: ${size(d.loaded)}`;
+      this._bytes.textContent = `: ${size(d.loaded)}`;
     }
     this._bar.setAttribute('aria-label', `downloading ${what}`);
     this._emit('genlab-progress', d);
@@ -285,6 +292,7 @@ export class GenLabDemo extends HTMLElement {
     this._status.hidden = false;
     this._loadBtn.hidden = true;
     this._statusText.textContent = text;
+    this._bytes.textContent = '';
   }
 
   /** Shows an error inside the element; `retry` adds a button that tries again. */
@@ -317,7 +325,13 @@ export class GenLabDemo extends HTMLElement {
     const generation = ++this._generation;
     const stale = () => generation !== this._generation;
     this._teardown();
-    this._body.replaceChildren();
+    // A body of its own for each render: a view still mounting for an earlier render (the
+    // element moved, or its attributes changed, while it loaded) finishes in the old, detached
+    // one instead of adding a second view to this one; its failures only reach the console.
+    const body = el('div', { className: 'body view' });
+    body.setAttribute('part', 'body');
+    this._body.replaceWith(body);
+    this._body = body;
     this._caption.replaceChildren();
     this._error.hidden = true;
     let attrs;
@@ -338,7 +352,10 @@ export class GenLabDemo extends HTMLElement {
       if (!stale()) this._fail(`the demo's scripts could not be loaded from ${HERE.href}: ${e.message}`, { retry: true });
       return;
     }
+    if (stale()) return;
     routeErrors(this.shadowRoot, (err) => this._showError(err));
+    // Once replaced, this body is detached and its own root node: its views' errors land here.
+    routeErrors(body, (err) => err?.closed || console.error('genlab-demo: a replaced view failed', err));
     this._linkStyles();
 
     let lab;
@@ -378,17 +395,37 @@ export class GenLabDemo extends HTMLElement {
       if (!stale() && (d.stage !== 'weights' || d.family === info.name || view.name === 'compare')) this._progress(d);
     });
     const options = { seed: attrs.seed, n: attrs.n, label: attrs.label };
+    let cleanup;
     try {
-      this._cleanup = (await view.mount({ root: this._body, lab, info, options })) || null;
+      cleanup = (await view.mount({ root: body, lab, info, options })) || null;
     } catch (e) {
       if (stale()) return;
-      this._body.replaceChildren(); // a half-built view would only confuse
+      body.replaceChildren(); // a half-built view would only confuse
       this._fail(e.message, { retry: true });
       return;
     } finally {
       unfollow();
     }
-    if (stale()) return;
+    if (stale()) {
+      // Replaced while it mounted: nobody else will stop its work (a comparison's queue, a
+      // player's timer, a training run).
+      try {
+        cleanup?.();
+      } catch (e) {
+        console.error('genlab-demo: cleaning up the view failed', e);
+      }
+      return;
+    }
+    // The caption names the backend: after a device loss the lab runs on the CPU, and says so.
+    const unwatch = lab.on('backend', ({ reason, failed }) => {
+      if (stale()) return;
+      this._showBackend(lab);
+      if (failed) this._showError(reason);
+    });
+    this._cleanup = () => {
+      unwatch();
+      cleanup?.();
+    };
     for (const c of this._body.querySelectorAll('canvas')) {
       c.part.add('canvas');
       if (!c.hasAttribute('role')) c.setAttribute('role', 'img');
@@ -397,12 +434,17 @@ export class GenLabDemo extends HTMLElement {
     for (const row of this._body.querySelectorAll('.actions')) row.part.add('controls');
     this._status.hidden = true;
     const [page, pageName] = view.name === 'compare' ? ['../compare.html', 'the full comparison'] : [`../family.html?family=${encodeURIComponent(info.name)}`, `the full ${info.title} demo`];
-    this._caption.replaceChildren(
-      `Running in your browser on ${lab.backend === 'webgpu' ? 'WebGPU' : 'the CPU'} · `,
-      el('a', { href: new URL(page, HERE).href, textContent: pageName, target: '_blank', rel: 'noopener' }),
-    );
+    this._backendText = el('span', { className: 'backend' });
+    this._showBackend(lab);
+    this._caption.replaceChildren(this._backendText, ' · ', el('a', { href: new URL(page, HERE).href, textContent: pageName, target: '_blank', rel: 'noopener' }));
     this._setState('ready');
     this._emit('genlab-ready', { family: info.name, view: view.name });
+  }
+
+  /** The caption's backend: where the lab runs now. */
+  _showBackend(lab) {
+    this._backendText.textContent = `Running in your browser on ${lab.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
+    this._backendText.title = lab.backendReason || '';
   }
 
   /** The site's panel styles (and the charts'), linked into the shadow root once. */

@@ -78,7 +78,12 @@ function transferList(...arrays) {
  */
 function downloadProgress(url, what, res) {
   const length = Number(res.headers.get('content-length'));
-  const known = Number.isFinite(length) && length > 0 ? length : null;
+  // A compressed transfer's Content-Length counts the compressed bytes, but the body reads
+  // decompressed ones: as a total it would fill the bar long before the end. Content-Encoding
+  // is readable on the page's origin; on another (not exposed) only `loaded > length` tells.
+  const encoding = (res.headers.get('content-encoding') ?? '').trim().toLowerCase();
+  const compressed = encoding !== '' && encoding !== 'identity';
+  const known = !compressed && Number.isFinite(length) && length > 0 ? length : null;
   let last = -Infinity;
   return (loaded, done = false) => {
     const now = performance.now();
@@ -134,29 +139,28 @@ async function fetchBytes(path, what, progress) {
 }
 
 /**
- * The wasm, fetched here rather than by the package so that its download reports progress:
- * the bytes pass through a counter on their way to streaming compilation.
+ * The wasm, fetched here rather than by the package so that its download reports progress.
+ * The compiler gets the original Response (its URL keys the browser's cache of compiled code:
+ * a Response built here would have none, and every visit would compile the wasm again); a
+ * clone of it is read only to count the bytes as they arrive.
  */
 async function fetchWasm(url) {
   const res = await fetchChecked(url, 'the wasm module');
   if (!res.body) return res;
   const report = downloadProgress(url, { stage: 'wasm' }, res);
   report(0);
-  let loaded = 0;
-  const counted = res.body.pipeThrough(
-    new TransformStream({
-      transform(chunk, out) {
-        loaded += chunk.byteLength;
-        report(loaded);
-        out.enqueue(chunk);
-      },
-      flush() {
-        report(loaded, true);
-      },
-    }),
-  );
-  // instantiateStreaming wants the wasm MIME type, which a new Response must be given again.
-  return new Response(counted, { status: res.status, statusText: res.statusText, headers: { 'content-type': 'application/wasm' } });
+  const reader = res.clone().body.getReader();
+  (async () => {
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      loaded += value.byteLength;
+      report(loaded);
+    }
+    report(loaded, true);
+  })().catch(() => {}); // a failed download fails the compile too, which says so
+  return res;
 }
 
 function requireLab() {

@@ -58,10 +58,18 @@ export async function timedTraining(lab, info, { seed = 0, onStep, onRun } = {})
     onStep?.(p.step, total);
   });
   let failure = null;
+  // A device lost (or a crash) under the run pauses it for a resume() on the CPU, and its
+  // `done` waits for that: this timing would never end, and the table's queue behind it
+  // would stall. Its steps would straddle two backends anyway: end it, as a failure.
+  run.on('state', ({ state, reason }) => {
+    if (state !== 'paused' || !run.interrupted) return;
+    failure ??= new Error(`the timing was interrupted: ${reason}`);
+    run.stop().catch(() => {});
+  });
   try {
     await run.done;
   } catch (e) {
-    failure = e;
+    failure ??= e;
   }
   if (!lab.closed) {
     try {
