@@ -5,8 +5,9 @@
 // for many steps (diffusion: seconds on the CPU) gets a smaller grid with its default
 // settings, and comes last.
 
+import { MAX_SEED } from './genlab.js';
 import { randomSeed } from './ui/dom.js';
-import { AUTO_BUDGET, guided, samplerCost } from './ui/cost.js';
+import { affordableLayout, guided } from './ui/cost.js';
 import { drawGrid, markLabels } from './ui/grid.js';
 import { guard, runPage, showError } from './ui/page.js';
 
@@ -26,9 +27,7 @@ function labelsFor(info, n, seed) {
 
 /** The grid a card draws, and what drawing it costs (network evaluations). */
 function layoutFor(info) {
-  const cost = (layout) => samplerCost(info, { n: layout.n, labels: labelsFor(info, layout.n, 0) });
-  const layout = cost(LAYOUT.full) <= AUTO_BUDGET ? LAYOUT.full : LAYOUT.small;
-  return { layout, cost: cost(layout) };
+  return affordableLayout(info, [LAYOUT.full, LAYOUT.small], labelsFor);
 }
 
 function card(lab, info) {
@@ -63,7 +62,18 @@ function card(lab, info) {
   return { node, draw, cost };
 }
 
+/**
+ * ?seed=N: every card's first draw from seed N (a reader can share what they saw; the tests
+ * judge fixed digits); otherwise each draws from a random seed. "sample again" is always random.
+ */
+function firstSeed() {
+  const raw = new URLSearchParams(location.search).get('seed');
+  const v = raw === null || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isInteger(v) && v >= 0 && v <= MAX_SEED ? v : null;
+}
+
 runPage(async (lab) => {
+  const seed = firstSeed();
   const gallery = document.getElementById('gallery');
   gallery.replaceChildren();
   const cards = lab.families().map((info) => card(lab, info));
@@ -74,7 +84,7 @@ runPage(async (lab) => {
   let failed = false;
   for (const c of order) {
     try {
-      await c.draw(randomSeed());
+      await c.draw(seed ?? randomSeed());
       // For `./build.sh bench`: time from navigation start to the first digits on screen.
       if (!performance.getEntriesByName('genlab-first-samples').length) performance.mark('genlab-first-samples');
     } catch (e) {

@@ -17,7 +17,7 @@
 //   .compare-error  a failure, in the cell it belongs to
 
 import { el, num, pct } from '../ui/dom.js';
-import { AUTO_BUDGET, samplerCost } from '../ui/cost.js';
+import { affordableLayout } from '../ui/cost.js';
 import { drawGrid, markLabels } from '../ui/grid.js';
 import { dataText, headline, kindText } from '../ui/likelihood.js';
 import { dataModelName, defaultReport, fidRank, fileLabel } from './eval-file.js';
@@ -36,9 +36,7 @@ export function labelsFor(info, n, seed) {
 }
 
 function layoutFor(info) {
-  const cost = (layout) => samplerCost(info, { n: layout.n, labels: labelsFor(info, layout.n, 0) });
-  const layout = cost(LAYOUT.full) <= AUTO_BUDGET ? LAYOUT.full : LAYOUT.small;
-  return { layout, cost: cost(layout) };
+  return affordableLayout(info, [LAYOUT.full, LAYOUT.small], labelsFor);
 }
 
 const small = (text, className = '') => el('small', { className: `compare-detail ${className}`.trim(), textContent: text });
@@ -153,8 +151,18 @@ export function familyRow(lab, info, { queue, href }) {
     }
   }
 
-  /** Times a few training steps; the failure is shown in the cell. */
-  async function timeTraining({ seed = 0, urgent = true } = {}) {
+  /**
+   * Times a few training steps; the failure is shown in the cell. A timing already queued or
+   * running for this row is the one asked for ("time every family" after a row's own button):
+   * a second would re-enable the button while the first still runs.
+   */
+  let timing = null;
+  function timeTraining(options) {
+    timing ??= timeTrainingOnce(options).finally(() => (timing = null));
+    return timing;
+  }
+
+  async function timeTrainingOnce({ seed = 0, urgent = true } = {}) {
     trainBtn.disabled = true;
     trainOut.replaceChildren(small('queued…'));
     try {

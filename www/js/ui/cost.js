@@ -30,3 +30,19 @@ export function samplerCost(info, { n, label, labels, steps, guidance }) {
   const twice = guided(info) && (label !== undefined || labels !== undefined) && w !== 0 && w !== 1;
   return n * perSample * (twice ? 2 : 1);
 }
+
+/**
+ * The first of `layouts` (each with its `n`, largest first) whose draw fits AUTO_BUDGET, else the
+ * last, and what drawing it costs: the gallery's cards and the comparison's rows size their
+ * grids by it. `labelsFor(info, n, seed)` gives the labels a draw of n asks for (or undefined).
+ * @template {{n: number}} L
+ * @param {L[]} layouts
+ * @returns {{layout: L, cost: number}}
+ */
+export function affordableLayout(info, layouts, labelsFor = () => undefined) {
+  for (const [i, layout] of layouts.entries()) {
+    const cost = samplerCost(info, { n: layout.n, labels: labelsFor(info, layout.n, 0) });
+    if (cost <= AUTO_BUDGET || i === layouts.length - 1) return { layout, cost };
+  }
+  throw new Error('affordableLayout: no layouts');
+}

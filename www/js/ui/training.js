@@ -11,7 +11,8 @@
 //   #train-reset #progress #train-step #steps-per-sec #images-per-sec #train-state
 //   #train-sample-every (only where the view asks for it: steps between sample grids)
 //   #loss-KEY (latest value of each loss) #loss-chart (and any further chart's id)
-//   window.genlabRun (the TrainHandle) and window.genlabHistory (its [{step, losses}])
+//   window.genlabRun (the TrainHandle) and window.genlabHistory (its [{step, losses}]), on the
+//   family page only (not inside a <genlab-demo>)
 
 import { LossChart } from './chart.js';
 import { renderControls } from './controls.js';
@@ -153,8 +154,12 @@ export function trainingPanel(lab, info, options) {
       params, from, steps: total, chunk: perUpdate, seed: randomSeed() % 65536, sampleEvery: sampleSteps, sampleN,
     });
     run = handle;
-    window.genlabRun = handle;
-    window.genlabHistory = handle.history;
+    // The tests' handle on the family page's run; never set from inside a <genlab-demo> (a
+    // shadow root), whose page is an author's and none of ours to write globals into.
+    if (!(node.getRootNode() instanceof ShadowRoot)) {
+      window.genlabRun = handle;
+      window.genlabHistory = handle.history;
+    }
     resetProgress(total);
     onStart?.(handle);
     handle.on('progress', (p) => {
