@@ -6,19 +6,9 @@
 // when a family or eval.json failed (the failure shows in its row); window.genlab is the lab.
 
 import { mountCompare } from './compare.js';
-import { addNotice, runPage } from './ui/page.js';
+import { runPage, seedParam } from './ui/page.js';
 
-/** ?seed=N, a whole number; else 0 (and a notice saying why, for a value that is not one). */
-function seedParam() {
-  const raw = new URLSearchParams(location.search).get('seed');
-  if (raw === null) return 0;
-  const v = Number(raw);
-  if (raw.trim() !== '' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) return v;
-  addNotice(`Unknown seed ${JSON.stringify(raw)}: using seed 0 (a whole number from 0 to ${0xffffffff})`);
-  return 0;
-}
-
-const seed = seedParam();
+const seed = seedParam('using seed 0') ?? 0;
 
 runPage((lab) => {
   const root = document.getElementById('compare');

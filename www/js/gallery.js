@@ -5,11 +5,10 @@
 // for many steps (diffusion: seconds on the CPU) gets a smaller grid with its default
 // settings, and comes last.
 
-import { MAX_SEED } from './genlab.js';
 import { randomSeed } from './ui/dom.js';
 import { affordableLayout, guided } from './ui/cost.js';
 import { drawGrid, markLabels } from './ui/grid.js';
-import { guard, runPage, showError } from './ui/page.js';
+import { guard, runPage, seedParam, showError } from './ui/page.js';
 
 /** Samples per card: a 4 x 4 grid, or 2 x 2 (twice the size) where 16 would cost too much. */
 const LAYOUT = { full: { n: 16, cols: 4, scale: 2 }, small: { n: 4, cols: 2, scale: 4 } };
@@ -62,18 +61,11 @@ function card(lab, info) {
   return { node, draw, cost };
 }
 
-/**
- * ?seed=N: every card's first draw from seed N (a reader can share what they saw; the tests
- * judge fixed digits); otherwise each draws from a random seed. "sample again" is always random.
- */
-function firstSeed() {
-  const raw = new URLSearchParams(location.search).get('seed');
-  const v = raw === null || raw.trim() === '' ? NaN : Number(raw);
-  return Number.isInteger(v) && v >= 0 && v <= MAX_SEED ? v : null;
-}
+// ?seed=N: every card's first draw from seed N (a reader can share what they saw; the tests
+// judge fixed digits); otherwise each draws from a random seed. "sample again" is always random.
+const seed = seedParam('using random seeds');
 
 runPage(async (lab) => {
-  const seed = firstSeed();
   const gallery = document.getElementById('gallery');
   gallery.replaceChildren();
   const cards = lab.families().map((info) => card(lab, info));

@@ -188,17 +188,22 @@ export class GenLabDemo extends HTMLElement {
     this._wait();
   }
 
+  /** The attributes, checked; null (the problem shown in the element) when one is bad. */
+  _attributes() {
+    try {
+      return readAttributes(this);
+    } catch (e) {
+      this._fail(e.message);
+      return null;
+    }
+  }
+
   /** Before loading: checks the attributes, then waits for the viewport (or loads now). */
   _wait() {
     this._observer?.disconnect();
     this._observer = null;
-    let attrs;
-    try {
-      attrs = readAttributes(this);
-    } catch (e) {
-      this._fail(e.message);
-      return;
-    }
+    const attrs = this._attributes();
+    if (!attrs) return;
     this._setState('waiting');
     this._error.hidden = true;
     this._status.hidden = false;
@@ -334,13 +339,8 @@ export class GenLabDemo extends HTMLElement {
     this._body = body;
     this._caption.replaceChildren();
     this._error.hidden = true;
-    let attrs;
-    try {
-      attrs = readAttributes(this);
-    } catch (e) {
-      this._fail(e.message);
-      return;
-    }
+    const attrs = this._attributes();
+    if (!attrs) return;
     this._setState('loading');
     this._viewName.textContent = attrs.view;
     this._busy('Starting GenLab…');

@@ -2,7 +2,7 @@
 // switcher, and the error / notice area. Errors always end up visible: in #error, or, for a
 // panel mounted in a shadow root that asked for its own (a <genlab-demo>), in that root's.
 
-import { GenLab } from '../genlab.js';
+import { GenLab, MAX_SEED } from '../genlab.js';
 
 const STORE_KEY = 'genlab.backend';
 const CHOICES = ['auto', 'webgpu', 'cpu'];
@@ -236,4 +236,18 @@ export async function runPage(start) {
     });
   }
   await open(backendChoice());
+}
+
+/**
+ * ?seed=N, a whole number in 0..MAX_SEED; null when absent, and null with a notice naming the
+ * value and `instead` (what the page does then) when it is not one.
+ * @param {string} instead  e.g. 'using seed 0'
+ */
+export function seedParam(instead) {
+  const raw = new URLSearchParams(location.search).get('seed');
+  if (raw === null) return null;
+  const v = Number(raw);
+  if (raw.trim() !== '' && Number.isInteger(v) && v >= 0 && v <= MAX_SEED) return v;
+  addNotice(`Unknown seed ${JSON.stringify(raw)}: ${instead} (a whole number from 0 to ${MAX_SEED})`);
+  return null;
 }
