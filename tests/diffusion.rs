@@ -143,6 +143,29 @@ fn guidance_zero_is_the_unconditional_prediction() {
 }
 
 #[test]
+fn guidance_acts_only_below_its_interval() {
+    let model = small(8.0);
+    let labels = Some(vec![2, 7]);
+    let draw = |w: f64, below: usize| {
+        let given: Given = [("steps", serde_json::json!(5)), ("guidance", serde_json::json!(w)), ("guide_below", serde_json::json!(below))]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        read(model.sample(&SampleOptions::checked(&ddpm::info(), 2, 3, labels.clone(), &given).unwrap()).unwrap())
+    };
+    // Five trailing steps visit t = 999, 799, 599, 399, 199 (counted from 0).
+    // (assert! rather than assert_eq!: a failure need not print 1,568 pixels.)
+    let conditional = draw(1.0, T);
+    assert!(draw(3.0, T) != conditional, "guidance at every step changes the digits");
+    assert!(draw(3.0, 199) == conditional, "no step below the interval: the conditional model alone");
+    let last_only = draw(3.0, 200);
+    assert!(last_only != conditional, "the last step (t = 199) is guided");
+    assert!(last_only != draw(3.0, T), "the earlier steps are not");
+    assert!(draw(3.0, 599) == draw(3.0, 400), "the same steps (399, 199) guided: the same chain");
+    assert!(draw(3.0, 600) != draw(3.0, 599), "t = 599 guided or not");
+}
+
+#[test]
 fn trajectory_runs_from_noise_to_the_sample() {
     let model = small(8.0);
     let given: Given = [("steps".to_string(), serde_json::json!(20))].into_iter().collect();

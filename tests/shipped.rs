@@ -33,9 +33,9 @@ enum Floor {
 fn floor(family: &str) -> Floor {
     match family {
         "vae" => Floor::Coverage(3.1),             // measured 3.26 bits
-        "gan" => Floor::Coverage(3.1),             // 3.22 bits
-        "cgan" => Floor::Conditional(0.95),        // 99%
-        "ddpm" => Floor::Conditional(0.92),        // 96% (DDIM 20, guidance 2)
+        "gan" => Floor::Coverage(3.1),             // 3.18 bits
+        "cgan" => Floor::Conditional(0.95),        // 98%
+        "ddpm" => Floor::Conditional(0.95),        // 100% (DDIM 20, guidance 3 below t = 800)
         "pixelcnn" => Floor::Conditional(0.85),    // 90% (guidance 3)
         "naive-bayes" => Floor::Conditional(0.40), // 45%
         "nice" => Floor::Coverage(NICE_COVERAGE),

@@ -33,7 +33,8 @@ impl Denoiser for UNet {
 }
 
 /// eps_theta(x_t, t) with classifier-free guidance: unconditional without labels, else
-/// eps_u + w (eps_c - eps_u), both from one batch of 2n.
+/// eps_u + w (eps_c - eps_u), both from one batch of 2n. At w = 0 and w = 1 the formula needs
+/// only one of the two (eps_u, eps_c), so only that one is computed.
 pub fn guided_eps<N: Denoiser>(net: &N, x: Tensor<2>, t: usize, labels: Option<&[u8]>, w: f64) -> Tensor<2> {
     let device = x.device();
     let [n, d] = x.dims();
@@ -41,6 +42,8 @@ pub fn guided_eps<N: Denoiser>(net: &N, x: Tensor<2>, t: usize, labels: Option<&
     let ids = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), &device);
     match labels {
         None => net.predict(x, time(n), ids(vec![NULL_LABEL as i64; n])),
+        Some(_) if w == 0.0 => guided_eps(net, x, t, None, w),
+        Some(labels) if w == 1.0 => net.predict(x, time(n), ids(labels.iter().map(|&l| l as i64).collect())),
         Some(labels) => {
             let mut y: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
             y.extend(std::iter::repeat_n(NULL_LABEL as i64, n));

@@ -1,6 +1,7 @@
 // What a draw costs, read from the family's declared sampler settings rather than from its
 // name: n samples x `steps` network evaluations (a one-pass sampler declares no steps: 1),
-// twice that where classifier-free guidance runs the network with the label and without.
+// twice that where classifier-free guidance runs the network with the label and without (only
+// at the steps inside the guidance interval, where a family declares one).
 // The gallery orders and sizes its cards by it; the diffusion view decides from it whether a
 // changed setting redraws by itself.
 
@@ -19,16 +20,31 @@ export function guided(info) {
 
 /**
  * @param {import('../genlab.js').FamilyInfo} info
- * @param {{n: number, label?: number, labels?: number[], steps?: number, guidance?: number}} options
+ * @param {{n: number, label?: number, labels?: number[], steps?: number, guidance?: number, guide_below?: number}} options
  *   as for lab.sample; settings left out take their declared defaults
  * @returns {number} network evaluations
  */
-export function samplerCost(info, { n, label, labels, steps, guidance }) {
+export function samplerCost(info, { n, label, labels, steps, guidance, guide_below }) {
   const perSample = steps ?? setting(info, 'steps')?.default ?? 1;
   const w = guidance ?? setting(info, 'guidance')?.default;
   // Guidance w other than 0 or 1 runs the network twice a step; without a label it is moot.
   const twice = guided(info) && (label !== undefined || labels !== undefined) && w !== 0 && w !== 1;
-  return n * perSample * (twice ? 2 : 1);
+  return n * (perSample + (twice ? guidedSteps(info, perSample, guide_below) : 0));
+}
+
+/**
+ * Steps of the sampler's timestep grid inside the guidance interval t < guide_below: the grid
+ * is the "trailing" one of the Rust side's Schedule::timesteps, t_i = round(T - i T / steps) - 1.
+ * Every step where the family declares no interval.
+ */
+function guidedSteps(info, steps, below) {
+  const interval = setting(info, 'guide_below');
+  if (!interval) return steps;
+  const T = interval.max;
+  const b = below ?? interval.default;
+  let k = 0;
+  for (let i = 0; i < steps; i++) if (Math.round(T - (i * T) / steps) - 1 < b) k++;
+  return k;
 }
 
 /**

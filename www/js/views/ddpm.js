@@ -58,7 +58,7 @@ export async function mount(root, lab, info) {
     'Samples',
     {
       explain:
-        'Sampling starts from pure noise and removes a little of it per step. DDIM can skip most of the 1,000 steps (and with eta = 0 is deterministic); DDPM adds fresh noise at every step. With a digit, classifier-free guidance w pushes the samples towards it.',
+        'Sampling starts from pure noise and removes a little of it per step. DDIM can skip most of the 1,000 steps (and with eta = 0 is deterministic); DDPM adds fresh noise at every step. With a digit, classifier-free guidance w pushes the samples towards it, at the timesteps below the guidance interval: at the noisiest ones the conditional model steps alone, which keeps the digits varied.',
     },
     samplerBox,
     el('div', { className: 'actions' }, picker.node, count.node),
@@ -105,8 +105,8 @@ export async function mount(root, lab, info) {
   }, showError);
   function syncSampler() {
     const v = sampler.values();
-    // eta is DDIM's; guidance needs a digit to guide towards.
-    sampler.disable((h) => (h.key === 'eta' && v.sampler !== 'ddim') || (h.key === 'guidance' && picker.value() === null));
+    // eta is DDIM's; guidance (its scale and its interval) needs a digit to guide towards.
+    sampler.disable((h) => (h.key === 'eta' && v.sampler !== 'ddim') || ((h.key === 'guidance' || h.key === 'guide_below') && picker.value() === null));
   }
   function settingsChanged() {
     syncSampler();
