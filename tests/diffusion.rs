@@ -163,6 +163,7 @@ fn guidance_acts_only_below_its_interval() {
     assert!(last_only != draw(3.0, T), "the earlier steps are not");
     assert!(draw(3.0, 599) == draw(3.0, 400), "the same steps (399, 199) guided: the same chain");
     assert!(draw(3.0, 600) != draw(3.0, 599), "t = 599 guided or not");
+    assert!(draw(0.0, 200) == draw(0.0, T), "w = 0 is the unconditional model at every step, interval or not");
 }
 
 #[test]

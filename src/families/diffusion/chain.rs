@@ -30,8 +30,8 @@ pub struct Request {
     pub steps: usize,
     pub labels: Option<Vec<u8>>,
     pub guidance: f64,
-    /// Guidance acts only at timesteps t < `guide_below` (counted 0..T-1, T - 1 the noisiest);
-    /// above, the conditional model steps alone (w = 1). T: guidance at every step.
+    /// Guidance w > 1 acts only at timesteps t < `guide_below` (counted 0..T-1, T - 1 the
+    /// noisiest); above, the conditional model steps alone (w = 1). T: guidance at every step.
     pub guide_below: usize,
 }
 
@@ -87,8 +87,12 @@ impl<N: Denoiser> Chain for Guided<N> {
         // noisiest steps it pulls every sample of a digit towards the same few shapes (variety
         // lost, FID up), so there the conditional model steps unguided. (Guidance there also
         // makes digits easier to read: where the interval ends is a trade, measured in the
-        // README.)
-        let eps = |x: Tensor<2>, t: usize| guided_eps(net, x, t, labels.as_deref(), if t < *guide_below { *w } else { 1.0 });
+        // README.) Only guidance beyond the conditional model (w > 1) is limited: w = 0 stays
+        // the unconditional model at every step.
+        let eps = |x: Tensor<2>, t: usize| {
+            let w_t = if *w <= 1.0 || t < *guide_below { *w } else { 1.0 };
+            guided_eps(net, x, t, labels.as_deref(), w_t)
+        };
         let mut noise = || {
             *draws += 1;
             crate::noise::normal_tensor(seed.wrapping_add(draws.wrapping_mul(0x9e37_79b9)), shape, device)

@@ -80,8 +80,8 @@ pub fn info() -> FamilyInfo {
             ),
             HyperParam::int(
                 "guide_below",
-                "guidance interval",
-                "guidance acts at timesteps t below this (1000: at every step); at the noisier ones the conditional model steps alone",
+                "guide below t",
+                "guidance w > 1 acts only at timesteps t below this, counting 0 to 999 (1000: every step); at the noisier ones the conditional model steps alone",
                 GUIDE_BELOW as f64,
                 1.0,
                 T as f64,

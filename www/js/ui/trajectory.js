@@ -25,7 +25,7 @@ const COLS = 4;
  * @param {import('../genlab.js').FamilyInfo} info
  * @param {{title: string, explain: string, request: () => {options: object, what: string}, start?: string}} spec
  *   request: the sampler options to run (n, seed, labels, settings) and a phrase saying what
- *   they are ("20 DDIM steps, digits 0–9 in turn, guidance 2"); start: what the first state is
+ *   they are ("20 DDIM steps, digits 0–9 in turn, guidance 3 below t = 800"); start: what the first state is
  *   (default 'pure noise'). A sampler whose states carry no prediction x0 (a Gibbs chain)
  *   shows the states alone.
  * @returns {{node: HTMLElement, run: () => Promise<void>, destroy: () => void}}

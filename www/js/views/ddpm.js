@@ -6,7 +6,8 @@
 // Element ids (stable; the browser tests rely on them):
 //   #samples (canvas) #sample-seed #sample-btn #sample-new #sample-label ('' = unconditional,
 //     'all' = digits 0-9 in turn, '0'..'9') #sample-n #sampler-params (controls from
-//     info.sampling: #sampler-sampler, #sampler-steps, #sampler-eta, #sampler-guidance)
+//     info.sampling: #sampler-sampler, #sampler-steps, #sampler-eta, #sampler-guidance,
+//     #sampler-guide_below)
 //     #sample-time (time per sample) #sample-progress #sample-cancel (a long chain's, ui/progress.js)
 //   the step-through panel's (ui/trajectory.js): #trajectory-btn #traj-x #traj-x0
 //     #trajectory-scrubber #trajectory-t #trajectory-play #trajectory-speed #trajectory-time
@@ -30,9 +31,14 @@ import { openView } from '../ui/view.js';
 /** Digits the reverse process is shown on. */
 const TRAJECTORY_N = 8;
 
-/** "20 DDIM steps, digits 0–9 in turn, guidance 2": sampling options for a reader. */
-function describe(o) {
-  const guided = o.label !== undefined ? `, digit ${o.label}, guidance ${o.guidance}` : o.labels ? `, digits 0–9 in turn, guidance ${o.guidance}` : ', unconditional';
+/**
+ * "20 DDIM steps, digits 0–9 in turn, guidance 3 below t = 800": sampling options for a reader;
+ * T is the guidance interval's largest value (guidance at every step).
+ */
+function describe(o, T) {
+  // Guidance beyond the conditional model (w > 1) acts only below guide_below (T: everywhere).
+  const w = o.guidance > 1 && o.guide_below < T ? `guidance ${o.guidance} below t = ${o.guide_below}` : `guidance ${o.guidance}`;
+  const guided = o.label !== undefined ? `, digit ${o.label}, ${w}` : o.labels ? `, digits 0–9 in turn, ${w}` : ', unconditional';
   return `${o.steps} ${o.sampler === 'ddim' ? `DDIM${o.eta > 0 ? ` (eta ${o.eta})` : ''}` : 'DDPM'} step${o.steps === 1 ? '' : 's'}${guided}`;
 }
 
@@ -44,6 +50,8 @@ function describe(o) {
 export async function mount(root, lab, info) {
   const F = info.name;
   const view = await openView(root, lab, info);
+  const T = info.sampling.find((h) => h.key === 'guide_below')?.max ?? Infinity;
+  const say = (o) => describe(o, T);
 
   // ---- Sampler settings and samples
   const grid = new SampleGrid({ title: 'samples', cols: 4, scale: 3 });
@@ -58,7 +66,7 @@ export async function mount(root, lab, info) {
     'Samples',
     {
       explain:
-        'Sampling starts from pure noise and removes a little of it per step. DDIM can skip most of the 1,000 steps (and with eta = 0 is deterministic); DDPM adds fresh noise at every step. With a digit, classifier-free guidance w pushes the samples towards it, at the timesteps below the guidance interval: at the noisiest ones the conditional model steps alone, which keeps the digits varied.',
+        'Sampling starts from pure noise and removes a little of it per step. DDIM can skip most of the 1,000 steps (and with eta = 0 is deterministic); DDPM adds fresh noise at every step. With a digit, classifier-free guidance w pushes the samples towards it, only at the timesteps below "guide below t" (counting 0 to 999): at the noisier ones the conditional model steps alone, which keeps the digits varied.',
     },
     samplerBox,
     el('div', { className: 'actions' }, picker.node, count.node),
@@ -80,15 +88,15 @@ export async function mount(root, lab, info) {
   async function drawSamples(s) {
     const o = samplingOptions(Number(count.input.value));
     const t0 = performance.now();
-    time.textContent = `Sampling ${o.n} digits with ${describe(o)}…`;
+    time.textContent = `Sampling ${o.n} digits with ${say(o)}…`;
     const out = await progress.run((p) => lab.sample(F, { ...o, seed: s, ...p }));
     const ms = performance.now() - t0;
     if (!out) {
-      time.textContent = `Cancelled after ${num(ms / 1000, 1)} s: the samples shown are the previous ones (${describe(o)} was asked for).`;
+      time.textContent = `Cancelled after ${num(ms / 1000, 1)} s: the samples shown are the previous ones (${say(o)} was asked for).`;
       return;
     }
-    grid.show(out.pixels, { n: o.n, cols: Math.min(o.n, 8), what: `${o.n} samples (seed ${s}; ${describe(o)})`, labels: o.label ?? o.labels });
-    time.textContent = `${num(ms / 1000, 2)} s for ${o.n} samples: ${num(ms / o.n, 0)} ms per sample with ${describe(o)} on the ${lab.backend === 'webgpu' ? 'GPU' : 'CPU'}.`;
+    grid.show(out.pixels, { n: o.n, cols: Math.min(o.n, 8), what: `${o.n} samples (seed ${s}; ${say(o)})`, labels: o.label ?? o.labels });
+    time.textContent = `${num(ms / 1000, 2)} s for ${o.n} samples: ${num(ms / o.n, 0)} ms per sample with ${say(o)} on the ${lab.backend === 'webgpu' ? 'GPU' : 'CPU'}.`;
   }
 
   // A short chain redraws as the settings change (a dragged slider draws the latest settings,
@@ -98,15 +106,19 @@ export async function mount(root, lab, info) {
   const redraw = latestOnly(async () => {
     const o = samplingOptions(Number(count.input.value));
     if (samplerCost(info, o) > AUTO_BUDGET) {
-      time.textContent = `Settings changed: press "sample" to draw ${o.n} digits with ${describe(o)} (a long chain, seconds per digit on the CPU).`;
+      time.textContent = `Settings changed: press "sample" to draw ${o.n} digits with ${say(o)} (a long chain, seconds per digit on the CPU).`;
       return;
     }
     await drawSamples(seed.read());
   }, showError);
   function syncSampler() {
     const v = sampler.values();
-    // eta is DDIM's; guidance (its scale and its interval) needs a digit to guide towards.
-    sampler.disable((h) => (h.key === 'eta' && v.sampler !== 'ddim') || ((h.key === 'guidance' || h.key === 'guide_below') && picker.value() === null));
+    // eta is DDIM's; guidance needs a digit to guide towards, and its interval limits only
+    // guidance beyond the conditional model (w > 1).
+    const unguided = picker.value() === null;
+    sampler.disable(
+      (h) => (h.key === 'eta' && v.sampler !== 'ddim') || (h.key === 'guidance' && unguided) || (h.key === 'guide_below' && (unguided || v.guidance <= 1)),
+    );
   }
   function settingsChanged() {
     syncSampler();
@@ -124,7 +136,7 @@ export async function mount(root, lab, info) {
         'The sampler above, with its states stored: left the noisy state x_t, right the clean digit the network predicts from it. Early predictions are blurry averages; the details settle as t falls.',
       request: () => {
         const options = { ...samplingOptions(TRAJECTORY_N), seed: seed.read() };
-        return { options, what: describe(options) };
+        return { options, what: say(options) };
       },
     }),
   );
