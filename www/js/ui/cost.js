@@ -29,17 +29,18 @@ export function samplerCost(info, { n, label, labels, steps, guidance, guide_bel
   const w = guidance ?? setting(info, 'guidance')?.default;
   // Guidance w other than 0 or 1 runs the network twice a step; without a label it is moot.
   const twice = guided(info) && (label !== undefined || labels !== undefined) && w !== 0 && w !== 1;
-  return n * (perSample + (twice ? guidedSteps(info, perSample, guide_below) : 0));
+  return n * (perSample + (twice ? guidedSteps(info, perSample, w, guide_below) : 0));
 }
 
 /**
  * Steps of the sampler's timestep grid inside the guidance interval t < guide_below: the grid
  * is the "trailing" one of the Rust side's Schedule::timesteps, t_i = round(T - i T / steps) - 1.
- * Every step where the family declares no interval.
+ * Every step where the family declares no interval, and for w <= 1, which the interval does
+ * not limit (as the Rust side's chain.rs decides).
  */
-function guidedSteps(info, steps, below) {
+function guidedSteps(info, steps, w, below) {
   const interval = setting(info, 'guide_below');
-  if (!interval) return steps;
+  if (!interval || w <= 1) return steps;
   const T = interval.max;
   const b = below ?? interval.default;
   let k = 0;
