@@ -193,11 +193,19 @@ fn ais_estimates_the_exact_log_z() {
         assert!(se.is_finite() && se > 0.0 && se < 0.1, "{sizes:?}: standard error {se}");
         assert!((value - exact).abs() < 0.02 + 3.0 * se, "{sizes:?}: AIS log Z {value} ± {se}, exact {exact}");
     }
-    // Few temperatures and a poor base give a visibly worse estimate: the test can tell.
+    // Few temperatures and a poor base give a visibly worse estimate: the test can tell. One such
+    // run can land near the truth by chance (about 1 in 200 within 0.05), so judge the mean error
+    // of eight: over 200 trials of eight it never fell below 1.6 nats.
     let s = machine(&[10, 6], 2.0, &device);
     let exact = Host::of(&s).log_z();
-    let z = boltzmann::ais(&s.bipartite(), Tensor::zeros([1, 10], &device), 4, &boltzmann::betas(3), &mut device_noise(&device));
-    assert!((read(z.value)[0] as f64 - exact).abs() > 0.05, "three temperatures should not already be exact");
+    let mean_error = (0..8)
+        .map(|_| {
+            let z = boltzmann::ais(&s.bipartite(), Tensor::zeros([1, 10], &device), 4, &boltzmann::betas(3), &mut device_noise(&device));
+            (read(z.value)[0] as f64 - exact).abs()
+        })
+        .sum::<f64>()
+        / 8.0;
+    assert!(mean_error > 0.5, "three temperatures should not already be exact: mean error {mean_error}");
 }
 
 fn fixed_batch(f: &dyn families::Family, n: usize) -> (Tensor<2>, Tensor<1, burn::tensor::Int>) {
