@@ -33,13 +33,22 @@ const KEY_CONFIG: &str = "genlab.config";
 const KEY_SHA256: &str = "genlab.sha256";
 /// Training steps the weights have had, so that `genlab train --resume` carries on counting.
 const KEY_STEPS: &str = "genlab.steps";
+/// For a family built on others ([`crate::families::FamilyInfo::built_on`]): which weights of
+/// each it was trained with, as JSON `{"autoencoder": "<its file's genlab.sha256>"}`.
+const KEY_BUILT_ON: &str = "genlab.built_on";
 /// The name prefix of computed values kept beside the parameters.
 pub const EXTRA: &str = "extra.";
 
 /// SHA-256 over the header and the tensors, in name order (independent of the order burnpack
 /// stores them in), each field length-prefixed so that no two different files hash alike by
 /// moving bytes from one field to the next.
-fn digest<'a>(family: &str, config: &str, steps: &str, tensors: impl Iterator<Item = (&'a str, DType, &'a [usize], &'a [u8])>) -> String {
+fn digest<'a>(
+    family: &str,
+    config: &str,
+    steps: &str,
+    built_on: &str,
+    tensors: impl Iterator<Item = (&'a str, DType, &'a [usize], &'a [u8])>,
+) -> String {
     use sha2::{Digest, Sha256};
     let mut sorted: Vec<_> = tensors.collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
@@ -53,6 +62,10 @@ fn digest<'a>(family: &str, config: &str, steps: &str, tensors: impl Iterator<It
     // Files written before they recorded steps hash without the field.
     if !steps.is_empty() {
         field(steps.as_bytes());
+    }
+    // Only families built on others record their bases (and hash them).
+    if !built_on.is_empty() {
+        field(built_on.as_bytes());
     }
     for (name, dtype, shape, data) in sorted {
         field(name.as_bytes());
@@ -102,6 +115,8 @@ pub struct Export {
     pub config: Given,
     /// Training steps the weights have had (0: not counted).
     pub steps: u64,
+    /// The weights of the families it is built on, `(family, checksum)` ([`Model::built_on`]).
+    pub built_on: Vec<(String, String)>,
 }
 
 impl Export {
@@ -114,7 +129,7 @@ impl Export {
 /// A model's parameters and header, ready for [`encode`] (taken synchronously, read later).
 pub fn export(model: &dyn Model) -> Export {
     let info = model.info();
-    Export { pending: model.weights(), family: info.name, config: hyper::show(&info.hyper, model.config()), steps: 0 }
+    Export { pending: model.weights(), family: info.name, config: hyper::show(&info.hyper, model.config()), steps: 0, built_on: model.built_on() }
 }
 
 /// Collects a module's float parameters by path, the same paths `Module::load_record` matches.
@@ -159,19 +174,29 @@ pub async fn encode(export: Export, precision: Precision) -> Result<Vec<u8>> {
     }
     let config_json = serde_json::to_string(&export.config).expect("a map of values serialises");
     let steps = export.steps.to_string();
-    let sha = digest(export.family, &config_json, &steps, tensors.iter().map(|(p, d, s, _, b)| (p.as_str(), *d, s.as_slice(), b.as_slice())));
+    let built_on = built_on_json(&export.built_on);
+    let sha =
+        digest(export.family, &config_json, &steps, &built_on, tensors.iter().map(|(p, d, s, _, b)| (p.as_str(), *d, s.as_slice(), b.as_slice())));
     let tensors = tensors
         .into_iter()
         .map(|(path, dtype, shape, id, bytes)| burn_pack::Tensor::new(path, dtype, shape, Some(id), Bytes::from_bytes_vec(bytes)))
         .collect();
-    let bytes = Writer::new(tensors)
-        .with_metadata(KEY_FAMILY, export.family)
-        .with_metadata(KEY_CONFIG, &config_json)
-        .with_metadata(KEY_STEPS, &steps)
-        .with_metadata(KEY_SHA256, &sha)
-        .into_bytes()
-        .map_err(|e| Error::Weights(format!("cannot write burnpack: {e}")))?;
+    let mut writer =
+        Writer::new(tensors).with_metadata(KEY_FAMILY, export.family).with_metadata(KEY_CONFIG, &config_json).with_metadata(KEY_STEPS, &steps);
+    if !built_on.is_empty() {
+        writer = writer.with_metadata(KEY_BUILT_ON, &built_on);
+    }
+    let bytes = writer.with_metadata(KEY_SHA256, &sha).into_bytes().map_err(|e| Error::Weights(format!("cannot write burnpack: {e}")))?;
     Ok(bytes.to_vec())
+}
+
+/// `(family, checksum)` pairs as the header's JSON object; empty for none.
+fn built_on_json(pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let map: std::collections::BTreeMap<&str, &str> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    serde_json::to_string(&map).expect("a map of strings serialises")
 }
 
 /// A decoded weights file.
@@ -179,6 +204,10 @@ pub struct WeightsFile {
     pub family: String,
     /// Training steps the weights have had (0 where the file does not say).
     pub steps: u64,
+    /// The file's checksum (`genlab.sha256`): what a family built on this one records.
+    pub digest: String,
+    /// Which weights of its bases the model was trained with, `(family, checksum)`.
+    pub built_on: Vec<(String, String)>,
     given: Given,
     pub record: ModuleRecord,
     /// Computed values (`extra.*` tensors, name without the prefix), read on the host.
@@ -204,6 +233,7 @@ struct Parsed {
     family: String,
     config: String,
     steps: String,
+    built_on: String,
     parts: Vec<(String, DType, burn_pack::Shape, Option<u64>, Bytes)>,
     digest: String,
 }
@@ -215,15 +245,16 @@ fn parse(bytes: Vec<u8>) -> Result<Parsed> {
         meta.get(KEY_FAMILY).ok_or_else(|| Error::Weights("this burnpack file was not written by GenLab (no family recorded)".into()))?.clone();
     let config = meta.get(KEY_CONFIG).ok_or_else(|| Error::Weights("the file's hyper-parameters are missing".into()))?.clone();
     let steps = meta.get(KEY_STEPS).cloned().unwrap_or_default();
+    let built_on = meta.get(KEY_BUILT_ON).cloned().unwrap_or_default();
     let parts = reader.into_tensors().map_err(not_burnpack)?.into_iter().map(|t| t.into_parts().map_err(not_burnpack)).collect::<Result<Vec<_>>>()?;
-    let digest = digest(&family, &config, &steps, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
-    Ok(Parsed { meta, family, config, steps, parts, digest })
+    let digest = digest(&family, &config, &steps, &built_on, parts.iter().map(|(n, d, s, _, b)| (n.as_str(), *d, s.as_slice(), &b[..])));
+    Ok(Parsed { meta, family, config, steps, built_on, parts, digest })
 }
 
 /// Parses a weights file; refuses files that are not burnpack, were not written by GenLab,
 /// (with `expected`) hold another family's weights, or do not match their checksum.
 pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
-    let Parsed { meta, family, config, steps, parts, digest } = parse(bytes)?;
+    let Parsed { meta, family, config, steps, built_on, parts, digest } = parse(bytes)?;
     if let Some(expected) = expected
         && family != expected
     {
@@ -261,7 +292,14 @@ pub fn decode(bytes: Vec<u8>, expected: Option<&str>) -> Result<WeightsFile> {
     let record = ModuleRecord::from_bytes(widened).map_err(not_burnpack)?;
     let steps =
         if steps.is_empty() { 0 } else { steps.parse().map_err(|_| Error::Weights(format!("the file's step count '{steps}' is not a number")))? };
-    Ok(WeightsFile { family, steps, given, record, extras })
+    let built_on: Vec<(String, String)> = if built_on.is_empty() {
+        vec![]
+    } else {
+        let map: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(&built_on).map_err(|e| Error::Weights(format!("the file's record of its base models is unreadable ({e})")))?;
+        map.into_iter().collect()
+    };
+    Ok(WeightsFile { family, steps, digest, built_on, given, record, extras })
 }
 
 /// Applies a record to a module, turning a mismatch into a clear error.

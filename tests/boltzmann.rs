@@ -223,7 +223,7 @@ fn training_steps_lower_the_reconstruction_error_on_a_fixed_batch() {
         ("dbm", serde_json::json!({"hidden1": 48, "hidden2": 32, "pretrain": 15, "lr": 0.05})),
     ] {
         let given: Given = serde_json::from_value(params).unwrap();
-        let mut f = families::create(name, &given, &device).unwrap();
+        let mut f = families::create(name, &given, &genlab::families::Bases::none(), &device).unwrap();
         let (images, labels) = fixed_batch(f.as_ref(), 64);
         let mut recon = vec![];
         for step in 0..45 {
@@ -239,7 +239,7 @@ fn training_steps_lower_the_reconstruction_error_on_a_fixed_batch() {
 fn chains_clamp_rows_and_the_likelihood_is_an_estimate_with_its_uncertainty() {
     let device = device();
     let given: Given = serde_json::from_value(serde_json::json!({"hidden": 32, "ais_runs": 20, "ais_steps": 200})).unwrap();
-    let mut f = families::create("rbm", &given, &device).unwrap();
+    let mut f = families::create("rbm", &given, &genlab::families::Bases::none(), &device).unwrap();
     let (images, labels) = fixed_batch(f.as_ref(), 32);
     for step in 0..10 {
         f.train_step(families::Batch { images: images.clone(), labels: labels.clone(), step }).unwrap();

@@ -98,7 +98,7 @@ fn closed_form_noising_matches_iterating_the_chain_in_distribution() {
 fn ddim_with_eta_zero_is_deterministic() {
     let model = small(8.0);
     let device = Device::flex();
-    let net = UNet::new(8, &device);
+    let net = UNet::new(8, genlab::nn::unet::Grid::PIXELS, &device);
     let x_t = genlab::noise::normal_tensor(3, [2, IMAGE_PIXELS], &device);
     let eps = |x: Tensor<2>, t: usize| denoiser::guided_eps(&net, x, t, None, 0.0);
     let run = |eta: f64, noise_seed: u64| {
@@ -125,7 +125,7 @@ fn ddim_with_eta_zero_is_deterministic() {
 #[test]
 fn guidance_zero_is_the_unconditional_prediction() {
     let device = Device::flex();
-    let net = UNet::new(8, &device);
+    let net = UNet::new(8, genlab::nn::unet::Grid::PIXELS, &device);
     let x = genlab::noise::normal_tensor(5, [3, IMAGE_PIXELS], &device);
     let uncond =
         read(net.forward(x.clone(), Tensor::full([3], 400.0, &device), Tensor::from_data(TensorData::new(vec![NULL_LABEL as i64; 3], [3]), &device)));
@@ -192,7 +192,7 @@ fn a_few_training_steps_lower_the_noise_prediction_error() {
     let device = Device::flex();
     device.seed(1);
     let given: Given = [("channels", 8.0), ("batch", 32.0), ("lr", 2e-3)].iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect();
-    let mut trainer = Trainer::new(families::create("ddpm", &given, &device).unwrap(), 1);
+    let mut trainer = Trainer::new(families::create("ddpm", &given, &genlab::families::Bases::none(), &device).unwrap(), 1);
     let losses: Vec<f32> = (0..40).map(|_| block_on(read_scalars(trainer.step(&data.train).unwrap())).unwrap()[0]).collect();
     let first: f32 = losses[..8].iter().sum::<f32>() / 8.0;
     let last: f32 = losses[32..].iter().sum::<f32>() / 8.0;

@@ -100,7 +100,7 @@ fn real_digits_score_far_better_than_naive_bayes_samples() {
     let data = common::mnist();
     let device = Device::flex();
     let judge = judge();
-    let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &device).unwrap();
+    let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &genlab::families::Bases::none(), &device).unwrap();
     let options = EvalOptions { n: 500, seed: 0, memorisation: 0, likelihood: 200, settings: Default::default(), mode: Default::default() };
     let report = block_on(evaluate(nb.as_ref(), &judge, data, &options, &device, || 0.0, &mut |_, _| {})).unwrap();
     assert!(report.fid_real > 0.0 && report.fid > 10.0 * report.fid_real, "naive Bayes FID {} vs real-vs-real {}", report.fid, report.fid_real);

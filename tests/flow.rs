@@ -227,7 +227,7 @@ fn a_flow_family_round_trips_digits_and_samples_at_a_temperature() {
     let device = Device::flex();
     let mut given = Given::new();
     given.insert("width".into(), serde_json::json!(8));
-    let mut f = genlab::families::create("realnvp", &given, &device).unwrap();
+    let mut f = genlab::families::create("realnvp", &given, &genlab::families::Bases::none(), &device).unwrap();
     // A few training steps so the flow is not the identity.
     let data = genlab::data::Mnist::load_dir(
         &std::env::var_os("MNIST_DIR")

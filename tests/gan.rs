@@ -80,7 +80,7 @@ fn adversarial_steps_move_both_players() {
     for name in ["gan", "cgan"] {
         let device = Device::flex();
         let given: Given = [("z", 8.0), ("width", 8.0), ("batch", 16.0)].iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect();
-        let mut trainer = Trainer::new(families::create(name, &given, &device).unwrap(), 4);
+        let mut trainer = Trainer::new(families::create(name, &given, &genlab::families::Bases::none(), &device).unwrap(), 4);
         let before = read(trainer.model.sample(&SampleOptions::new(4, 1)).unwrap());
         let first = block_on(read_scalars(trainer.step(&data.train).unwrap())).unwrap();
         let (d_loss, g_loss, d_real, d_fake) = (first[0], first[1], first[2], first[3]);
@@ -106,14 +106,14 @@ fn adversarial_steps_move_both_players() {
 fn the_pretrained_conditional_gan_draws_the_asked_digit() {
     let device = Device::flex();
     let judge = Classifier::load(common::shipped_weights("classifier"), &device).unwrap();
-    let cgan = families::load(Some("cgan"), common::shipped_weights("cgan"), &device).unwrap();
+    let cgan = families::load(Some("cgan"), common::shipped_weights("cgan"), &genlab::families::Bases::none(), &device).unwrap();
     let labels: Vec<u8> = (0..200).map(|i| (i % 10) as u8).collect();
     let x = cgan.sample(&SampleOptions { labels: Some(labels.clone()), ..SampleOptions::new(200, 3) }).unwrap();
     let probs = read(judge.judge(x).1);
     let agree = probs.chunks(10).zip(&labels).filter(|(p, l)| argmax(p) == **l as usize).count();
     assert!(agree >= 170, "the judge agrees with the asked digit for {agree} of 200 samples");
     // And the unconditional GAN draws every digit.
-    let gan = families::load(Some("gan"), common::shipped_weights("gan"), &device).unwrap();
+    let gan = families::load(Some("gan"), common::shipped_weights("gan"), &genlab::families::Bases::none(), &device).unwrap();
     let probs = read(judge.judge(gan.sample(&SampleOptions::new(300, 5)).unwrap()).1);
     let mut seen = [0usize; 10];
     probs.chunks(10).for_each(|p| seen[argmax(p)] += 1);

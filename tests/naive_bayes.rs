@@ -75,7 +75,7 @@ fn one_pass_of_counting_is_the_closed_form_fit() {
 fn exact_likelihood_matches_a_direct_computation() {
     let data = common::mnist();
     let device = Device::flex();
-    let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &device).unwrap();
+    let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &genlab::families::Bases::none(), &device).unwrap();
     let x = data.test.batch_prepared(&[0, 1, 2], nb.info().pixels, 7, &device);
     let bits = block_on(read_f32(x.clone())).unwrap();
     assert!(bits.iter().all(|&b| b == 0.0 || b == 1.0), "binarised");
@@ -107,7 +107,7 @@ fn exact_likelihood_matches_a_direct_computation() {
 #[test]
 fn samples_are_binary_seeded_and_follow_the_label() {
     let device = Device::flex();
-    let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &device).unwrap();
+    let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &genlab::families::Bases::none(), &device).unwrap();
     let read = |o: &SampleOptions| block_on(read_f32(nb.sample(o).unwrap())).unwrap();
     let a = read(&SampleOptions::new(20, 4));
     assert!(a.iter().all(|&v| v == 0.0 || v == 1.0), "pixels are drawn as bits");
@@ -126,7 +126,7 @@ fn samples_are_binary_seeded_and_follow_the_label() {
 fn generative_and_discriminative_accuracies() {
     let data = common::mnist();
     let device = Device::flex();
-    let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &device).unwrap();
+    let nb = families::load(Some("naive-bayes"), common::shipped_weights("naive-bayes"), &genlab::families::Bases::none(), &device).unwrap();
     let acc = block_on(genlab::eval::classify::accuracies(nb.as_ref(), &data.test, data.test.n, &device)).unwrap();
     assert_eq!(acc.len(), 2);
     let (bayes, logistic) = (acc[0].1, acc[1].1);

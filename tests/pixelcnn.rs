@@ -164,7 +164,7 @@ fn shipped_completions_of_test_digits_keep_their_identity() {
     let device = Device::flex();
     let data = common::mnist();
     let judge = genlab::eval::classifier::Classifier::load(common::shipped_weights("classifier"), &device).unwrap();
-    let model = genlab::families::load(Some("pixelcnn"), common::shipped_weights("pixelcnn"), &device).unwrap();
+    let model = genlab::families::load(Some("pixelcnn"), common::shipped_weights("pixelcnn"), &genlab::families::Bases::none(), &device).unwrap();
     let idx: Vec<usize> = (0..50).collect();
     let given = data.test.batch_prepared(&idx, genlab::families::PixelModel::Binarized, 0, &device);
     let chain = model.complete(&SampleOptions::new(idx.len(), 3), Prefix { pixels: given, rows: IMAGE_SIDE / 2 }).unwrap().unwrap();

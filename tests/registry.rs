@@ -29,7 +29,7 @@ fn capabilities_promise_what_the_methods_do() {
     for (described, cached) in families::described().into_iter().zip(families::capabilities()) {
         let (info, caps) = (described.info, described.capabilities);
         let name = info.name;
-        let family = families::create(name, &Given::new(), &device).unwrap();
+        let family = families::create(name, &Given::new(), &genlab::families::Bases::fresh(), &device).unwrap();
         assert_eq!(&Capabilities::of(&*family), cached, "{name}: the registry's capabilities are the instance's");
         // A checkerboard of ink, binarised so every pixel model's likelihood applies.
         let x = || Tensor::<2>::from_data(burn::tensor::TensorData::new((0..2 * 784).map(|i| (i % 2) as f32).collect(), [2, 784]), &device);
@@ -110,12 +110,13 @@ fn typed_settings_read_every_declared_value() {
     let device = Device::flex();
     for info in families::infos() {
         let name = info.name;
-        let mut family = families::create(name, &Given::new(), &device).unwrap();
+        let mut family = families::create(name, &Given::new(), &genlab::families::Bases::fresh(), &device).unwrap();
         for h in &info.hyper {
             for v in values(h) {
                 let given: Given = [(h.key.to_string(), v.clone())].into_iter().collect();
                 if h.architecture {
-                    families::create(name, &given, &device).unwrap_or_else(|e| panic!("{name}: {} = {v}: {e}", h.key));
+                    families::create(name, &given, &genlab::families::Bases::fresh(), &device)
+                        .unwrap_or_else(|e| panic!("{name}: {} = {v}: {e}", h.key));
                 } else {
                     let config = family.set_params(&given).unwrap_or_else(|e| panic!("{name}: {} = {v}: {e}", h.key));
                     let shown = &hyper::show(&info.hyper, &config)[h.key];

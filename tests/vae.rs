@@ -19,7 +19,7 @@ fn params(kv: &[(&str, f64)]) -> serde_json::Map<String, serde_json::Value> {
 fn small_vae(seed: u64) -> Box<dyn Family> {
     let device = Device::flex();
     device.seed(seed);
-    families::create("vae", &params(&[("latent", 4.0), ("hidden", 64.0), ("batch", 32.0)]), &device).unwrap()
+    families::create("vae", &params(&[("latent", 4.0), ("hidden", 64.0), ("batch", 32.0)]), &genlab::families::Bases::none(), &device).unwrap()
 }
 
 fn read(t: Tensor<2>) -> Vec<f32> {
@@ -120,7 +120,7 @@ fn weights_round_trip_through_a_file() {
     // f32: bit for bit.
     // The file records the training steps the weights have had (for --resume).
     let bytes = block_on(weights::encode(weights::export(vae.as_ref()).with_steps(1234), Precision::F32)).unwrap();
-    let (loaded, steps) = families::load_trained(Some("vae"), bytes, &Device::flex()).unwrap();
+    let (loaded, steps) = families::load_trained(Some("vae"), bytes, &genlab::families::Bases::none(), &Device::flex()).unwrap();
     assert_eq!(steps, 1234);
     assert_eq!(loaded.config(), vae.config());
     assert_eq!(original, read(loaded.sample(&opts).unwrap()));
@@ -128,7 +128,7 @@ fn weights_round_trip_through_a_file() {
     let f32_len = block_on(weights::encode(weights::export(vae.as_ref()), Precision::F32)).unwrap().len();
     let half = block_on(weights::encode(weights::export(vae.as_ref()), Precision::F16)).unwrap();
     assert!(half.len() < f32_len * 6 / 10, "{} vs {f32_len} bytes", half.len());
-    let loaded = families::load(Some("vae"), half, &Device::flex()).unwrap();
+    let loaded = families::load(Some("vae"), half, &genlab::families::Bases::none(), &Device::flex()).unwrap();
     let diff = original.iter().zip(read(loaded.sample(&opts).unwrap())).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
     assert!(diff > 0.0 && diff < 2e-2, "max |f32 - f16| = {diff}");
 }
@@ -144,7 +144,7 @@ fn weights_error(r: Result<Box<dyn Family>, Error>) -> String {
 #[test]
 fn bad_weights_files_are_refused_clearly() {
     let device = Device::flex();
-    let m = weights_error(families::load(Some("vae"), b"definitely not burnpack".to_vec(), &device));
+    let m = weights_error(families::load(Some("vae"), b"definitely not burnpack".to_vec(), &genlab::families::Bases::none(), &device));
     assert!(m.contains("not a burnpack"), "{m}");
 
     let vae = small_vae(5);
@@ -153,22 +153,23 @@ fn bad_weights_files_are_refused_clearly() {
         family,
         config: hyper::show(&vae.info().hyper, config),
         steps: 0,
+        built_on: vec![],
     };
     let encode = |e: Export| block_on(weights::encode(e, Precision::F32)).unwrap();
     let good = encode(export("vae", vae.config()));
-    let m = weights_error(families::load(Some("vae"), good[..good.len() / 2].to_vec(), &device));
+    let m = weights_error(families::load(Some("vae"), good[..good.len() / 2].to_vec(), &genlab::families::Bases::none(), &device));
     assert!(m.contains("burnpack"), "{m}");
 
     // Another family's file: the same bytes, labelled as something else.
     let other = encode(export("gan", vae.config()));
-    let m = weights_error(families::load(Some("vae"), other, &device));
+    let m = weights_error(families::load(Some("vae"), other, &genlab::families::Bases::none(), &device));
     assert!(m.contains("'gan'") && m.contains("not 'vae'"), "{m}");
 
     // Other sizes: tensors of a latent-4 model under a header claiming latent 8.
     let mut lying = vae.config().clone();
     lying.insert("latent".into(), 8.0);
     let bytes = encode(export("vae", &lying));
-    let m = weights_error(families::load(Some("vae"), bytes, &device));
+    let m = weights_error(families::load(Some("vae"), bytes, &genlab::families::Bases::none(), &device));
     assert!(m.contains("does not fit") && m.contains("shape"), "{m}");
 }
 
@@ -176,7 +177,7 @@ fn bad_weights_files_are_refused_clearly() {
 fn damaged_weights_are_refused_by_their_checksum() {
     let device = Device::flex();
     let good = common::shipped_weights("vae");
-    let reference = families::load(Some("vae"), good.clone(), &device).expect("the shipped VAE loads");
+    let reference = families::load(Some("vae"), good.clone(), &genlab::families::Bases::none(), &device).expect("the shipped VAE loads");
     let opts = SampleOptions::new(2, 7);
     let expected = read(reference.sample(&opts).unwrap());
     // A few bytes flipped deep in the tensor data (burnpack's header and metadata come first):
@@ -186,7 +187,7 @@ fn damaged_weights_are_refused_by_their_checksum() {
         for b in &mut bad[at..at + 3] {
             *b ^= 0x5a;
         }
-        let m = weights_error(families::load(Some("vae"), bad, &device));
+        let m = weights_error(families::load(Some("vae"), bad, &genlab::families::Bases::none(), &device));
         assert!(m.contains("damaged") && m.contains("checksum"), "byte {at}: {m}");
     }
     // A file without a checksum (written before files had one) is refused, and
@@ -199,17 +200,17 @@ fn damaged_weights_are_refused_by_their_checksum() {
         old = old.with_metadata(k, v);
     }
     let old = old.into_bytes().unwrap().to_vec();
-    let m = weights_error(families::load(Some("vae"), old.clone(), &device));
+    let m = weights_error(families::load(Some("vae"), old.clone(), &genlab::families::Bases::none(), &device));
     assert!(m.contains("no checksum"), "{m}");
     let upgraded = weights::upgrade(old).unwrap();
-    let model = families::load(Some("vae"), upgraded, &device).unwrap();
+    let model = families::load(Some("vae"), upgraded, &genlab::families::Bases::none(), &device).unwrap();
     assert_eq!(read(model.sample(&opts).unwrap()), expected);
 }
 
 #[test]
 fn hyper_parameters_are_validated() {
     let device = Device::flex();
-    let err = |kv: &[(&str, f64)]| match families::create("vae", &params(kv), &device) {
+    let err = |kv: &[(&str, f64)]| match families::create("vae", &params(kv), &genlab::families::Bases::none(), &device) {
         Err(Error::Param(m)) => m,
         Err(e) => panic!("{e:?}"),
         Ok(_) => panic!("accepted {kv:?}"),
@@ -218,7 +219,7 @@ fn hyper_parameters_are_validated() {
     assert!(err(&[("lr", 2.0)]).contains("'lr'"));
     assert!(err(&[("latent", 2.5)]).contains("whole number"));
     assert!(err(&[("nope", 1.0)]).contains("unknown hyper-parameter 'nope'"));
-    assert!(matches!(families::create("nope", &params(&[]), &device), Err(Error::Family(_))));
+    assert!(matches!(families::create("nope", &params(&[]), &genlab::families::Bases::none(), &device), Err(Error::Family(_))));
     // Changing beta in place works; changing the latent size in place does not.
     let mut vae = small_vae(1);
     assert_eq!(vae.set_params(&params(&[("beta", 2.0)])).unwrap()["beta"], 2.0);
@@ -230,7 +231,7 @@ fn manifold_needs_a_two_dimensional_latent() {
     let device = Device::flex();
     let vae4 = small_vae(1);
     assert!(latent::manifold(vae4.latent().unwrap(), 5, 2.0, &device).is_err());
-    let vae2 = families::create("vae", &params(&[("latent", 2.0), ("hidden", 32.0)]), &device).unwrap();
+    let vae2 = families::create("vae", &params(&[("latent", 2.0), ("hidden", 32.0)]), &genlab::families::Bases::none(), &device).unwrap();
     let grid = read(latent::manifold(vae2.latent().unwrap(), 5, 2.0, &device).unwrap());
     assert_eq!(grid.len(), 25 * 784);
     let xa = Tensor::<2>::zeros([1, 784], &device);

@@ -199,6 +199,20 @@ export function assertDigits(assert, stats, what) {
 }
 
 /**
+ * Asserts what a family's samples canvas should show: digits the judge reads
+ * (assertJudgedDigits) for a generator; for a family that is no generator alone (`generator:
+ * false` in its info: latent diffusion's autoencoder, whose decoded noise is smudges) only that
+ * something was drawn.
+ */
+export async function assertFamilySamples(assert, page, selector, what, info, floors) {
+  if (info.generator) return assertJudgedDigits(assert, page, selector, what, floors);
+  const stats = await canvasStats(page, selector);
+  assert.ok(stats.width >= 28 && stats.height >= 28, `${what}: canvas is ${stats.width}x${stats.height}`);
+  assert.ok(stats.bright < 0.97, `${what}: ${(stats.bright * 100).toFixed(1)}% of the canvas is blank paper`);
+  return null;
+}
+
+/**
  * Asks the page's judge (window.genlab.classes, the classifier that scores every model; for a
  * canvas in a <genlab-demo>, reached with ' >>> ' as for canvasStats, the element's lab) what
  * a grid canvas shows. The canvas is read back and cut into its 28 x 28 tiles as ui/grid.js

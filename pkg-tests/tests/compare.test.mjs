@@ -19,7 +19,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { WWW, artifact, assertDigits, assertJudgedDigits, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { WWW, artifact, assertDigits, assertFamilySamples, assertJudgedDigits, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
 import { testEnv } from '../lib/fixtures.mjs';
 
 const env = testEnv();
@@ -33,7 +33,7 @@ const KIND_WORDS = { exact: /exact/, bound: /lower bound/, estimate: /an estimat
 
 /** What the page knows of its families: name, title and capabilities, in registry order. */
 function familiesOf(page) {
-  return page.evaluate(() => window.genlab.families().map((f) => ({ name: f.name, title: f.title, capabilities: f.capabilities })));
+  return page.evaluate(() => window.genlab.families().map((f) => ({ name: f.name, title: f.title, capabilities: f.capabilities, generator: f.generator })));
 }
 
 test('compare.html has a row for every family: digits, time per digit, and eval.json\'s figures labelled and grouped', { timeout: 180_000 }, async () => {
@@ -64,7 +64,7 @@ test('compare.html has a row for every family: digits, time per digit, and eval.
       assert.equal(await page.locator(canvas).getAttribute('role'), 'img', `${F}: the canvas is an image to assistive technology`);
       assert.match(await page.locator(canvas).getAttribute('aria-label'), new RegExp(`${n} samples of the ${f.title.replace(/[()]/g, '\\$&')} from seed 0`), `${F}: the canvas says what it shows`);
       assert.equal((await page.locator(canvas).getAttribute('data-labels')) !== null, !!f.capabilities.conditional, `${F}: digits asked for exactly when conditional`);
-      await assertJudgedDigits(assert, page, canvas, `compare '${F}'`, n >= 10 ? {} : { distinct: 2, agree: 0.25 });
+      await assertFamilySamples(assert, page, canvas, `compare '${F}'`, f, n >= 10 ? {} : { distinct: 2, agree: 0.25 });
 
       // Time per digit: positive, over the digits drawn, on the backend the page runs.
       const time = await page.locator(`${r} td.compare-time`).evaluate((td) => ({ ...td.dataset, text: td.textContent }));

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, assertDigits, assertJudgedDigits, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { artifact, assertDigits, assertFamilySamples, assertJudgedDigits, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
 import { testEnv } from '../lib/fixtures.mjs';
 
 const env = testEnv();
@@ -26,15 +26,16 @@ test('every registered family embeds and draws digits the judge reads, without t
   const families = await withPage(env.browser, async (page) => {
     await page.goto(`${env.url}index.html?backend=cpu`);
     await page.waitForFunction(() => window.genlab, null, { timeout: 60_000 });
-    return page.evaluate(() => window.genlab.families().map((f) => f.name));
+    return page.evaluate(() => window.genlab.families());
   });
-  for (const family of families) {
+  for (const info of families) {
+    const family = info.name;
     await withPage(env.browser, async (page) => {
       await page.goto(`${env.url}family.html?family=${family}&embed=1&backend=cpu`);
       await waitReady(page);
       assert.equal(await page.locator('header, footer, nav, h1').count(), 0, `${family}: only the demo`);
       // Each view's first samples, with the seed and digits it starts with (data-labels).
-      await assertJudgedDigits(assert, page, '#samples', `${family}: embedded samples`);
+      await assertFamilySamples(assert, page, '#samples', `${family}: embedded samples`, info);
       assert.equal(await page.locator('#error').isVisible(), false, `${family}: no error shown`);
     });
   }

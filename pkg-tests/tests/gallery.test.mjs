@@ -18,7 +18,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, assertDigits, assertJudgedDigits, canvasImage, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
+import { artifact, assertDigits, assertFamilySamples, assertJudgedDigits, canvasImage, canvasStats, waitReady, withPage } from '../lib/harness.mjs';
 import { testEnv } from '../lib/fixtures.mjs';
 
 const env = testEnv();
@@ -55,7 +55,9 @@ test('the gallery has a card with samples for every family, the VAE first', { ti
     // of digit) are judged on digits known to clear the floors, not on a random draw's luck.
     await page.goto(`${env.url}index.html?backend=cpu&seed=${GALLERY_SEED}`);
     await waitReady(page);
-    const families = await page.evaluate(() => window.genlab.families().map((f) => f.name));
+    const infos = await page.evaluate(() => window.genlab.families());
+    const families = infos.map((f) => f.name);
+    const info = Object.fromEntries(infos.map((f) => [f.name, f]));
     assert.ok(families.length >= 2, `registered: ${families.join(', ')}`);
     const cards = await page.locator('article.card').evaluateAll((els) => els.map((e) => e.dataset.family));
     assert.deepEqual(cards, families, 'one card per family, in registry order');
@@ -65,7 +67,7 @@ test('the gallery has a card with samples for every family, the VAE first', { ti
       assert.equal(await page.locator(`#samples-${f}`).getAttribute('data-seed'), String(GALLERY_SEED), `card '${f}' drew from ?seed=`);
       assert.ok(n >= 4, `card '${f}' shows ${n} samples`);
       // A 2 x 2 card: two different digits, one of four as asked.
-      await assertJudgedDigits(assert, page, `#samples-${f}`, `gallery card '${f}'`, n > 4 ? {} : { distinct: 2, agree: 0.25 });
+      await assertFamilySamples(assert, page, `#samples-${f}`, `gallery card '${f}'`, info[f], n > 4 ? {} : { distinct: 2, agree: 0.25 });
       assert.equal(await page.locator(`#sample-again-${f}`).count(), 1, `'${f}' has a sample-again button`);
     }
     assert.equal(await page.locator('#error').isVisible(), false, 'no error shown');
@@ -75,7 +77,7 @@ test('the gallery has a card with samples for every family, the VAE first', { ti
       const before = await canvasImage(page, `#samples-${f}`);
       await page.click(`#sample-again-${f}`);
       await page.waitForFunction((args) => document.querySelector(`#samples-${args.f}`).toDataURL() !== args.before, { f, before }, { timeout: 30_000 });
-      await assertJudgedDigits(assert, page, `#samples-${f}`, `resampled '${f}'`);
+      await assertFamilySamples(assert, page, `#samples-${f}`, `resampled '${f}'`, info[f]);
     }
   });
 });

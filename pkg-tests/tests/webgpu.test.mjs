@@ -30,6 +30,24 @@ test('WebGPU: sample, train, lose the device, carry on on the CPU', { timeout: 4
     assert.equal(s.len, 4 * 784);
     assert.ok(s.min >= 0 && s.max <= 1 && s.max > 0.5, `values in [0, 1] on WebGPU: ${JSON.stringify(s)}`);
 
+    // A family built on another on WebGPU: latent diffusion (its autoencoder loaded as its base)
+    // samples, and one training step of each reads nothing back synchronously.
+    const ld = await page.evaluate(async () => {
+      const px = Array.from((await window.lab.sample('latent-diffusion', { n: 2, seed: 1, labels: [3, 8], steps: 3 })).pixels);
+      const losses = [];
+      for (const family of ['latent-diffusion', 'autoencoder']) {
+        const run = window.lab.train(family, { from: 'pretrained', params: { batch: 8 }, steps: 1, chunk: 1, sampleEvery: 0, snapshotEvery: 0 });
+        await run.done;
+        losses.push(...run.history.flatMap((h) => Object.values(h.losses)));
+      }
+      return { len: px.length, min: Math.min(...px), max: Math.max(...px), losses, backend: window.lab.backend };
+    });
+    assert.equal(ld.backend, 'webgpu');
+    assert.equal(ld.len, 2 * 784);
+    assert.ok(ld.min >= 0 && ld.max <= 1 && ld.max > 0.5, `latent diffusion on WebGPU: ${JSON.stringify(ld)}`);
+    assert.equal(ld.losses.length, 3, 'mse, then recon and kl');
+    assert.ok(ld.losses.every((v) => Number.isFinite(v) && v >= 0), `losses ${ld.losses}`);
+
     // Two training steps (fine-tuning the pretrained model), losses finite.
     const t = await page.evaluate(async () => {
       const run = window.lab.train('vae', { from: 'pretrained', params: { batch: 16 }, steps: 2, chunk: 1, sampleEvery: 0, snapshotEvery: 0 });

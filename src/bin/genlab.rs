@@ -180,7 +180,8 @@ mod cli {
             }
             Command::Likelihood { weights: path, samples, n, set, keep } => {
                 let data = Mnist::load_dir(&args.mnist)?;
-                let (mut model, steps) = families::load_trained(None, read_file(&path)?, &Device::flex())?;
+                let bases = bases_in(path.parent().unwrap_or(Path::new(".")));
+                let (mut model, steps) = families::load_trained(None, read_file(&path)?, &bases, &Device::flex())?;
                 let as_filed = genlab::families::hyper::show(&model.info().hyper, model.config());
                 declared_params(model.as_mut(), &params(&set))?;
                 if keep {
@@ -259,6 +260,22 @@ mod cli {
         checkpoint_every: Option<u64>,
     }
 
+    /// The weights files of every family some family is built on, from `dir` (where the
+    /// weights at hand are), else the shipped www/weights; one found in neither is left out,
+    /// and the family built on it says so when it is made.
+    fn bases_in(dir: &Path) -> families::Bases {
+        let mut bases = families::Bases::none();
+        for info in families::infos() {
+            for base in info.built_on {
+                let file = format!("{base}.bpk");
+                if let Some(bytes) = [dir, Path::new("www/weights")].iter().find_map(|d| std::fs::read(d.join(&file)).ok()) {
+                    bases.insert(base, bytes);
+                }
+            }
+        }
+        bases
+    }
+
     fn read_file(path: &Path) -> Result<Vec<u8>> {
         std::fs::read(path).map_err(|e| Error::Weights(format!("{}: {e}", path.display())))
     }
@@ -324,15 +341,17 @@ mod cli {
             println!("test accuracy: {:.2}% ({} test digits)", acc * 100.0, data.test.n);
             return Ok(());
         }
+        // What it is built on: the shipped weights beside where its own go.
+        let bases = bases_in(out.parent().unwrap_or(Path::new(".")));
         let (family, done) = if resume {
             let bytes = std::fs::read(&out).map_err(|e| Error::Weights(format!("--resume: no weights to resume at {} ({e})", out.display())))?;
-            let (mut family, done) = families::load_trained(Some(name), bytes, &device)?;
+            let (mut family, done) = families::load_trained(Some(name), bytes, &bases, &device)?;
             // The file's sizes stay; --set may change what leaves them alone (the learning
             // rate, the batch, an RBM's sampler), and refuses the rest.
             family.set_params(&params(set))?;
             (family, done)
         } else {
-            (families::create(name, &params(set), &device)?, 0)
+            (families::create(name, &params(set), &bases, &device)?, 0)
         };
         let steps = steps.unwrap_or(family.info().train_steps);
         if done >= steps {
@@ -357,7 +376,7 @@ mod cli {
         run_steps(&mut trainer, &data, steps - done, &budget, &mut |t| save(t).map(drop))?;
         let bytes = save(&trainer)?;
         // Score what was written, not what is in memory: the shipped file is f16.
-        let shipped = families::load(Some(name), bytes, &Device::flex())?;
+        let shipped = families::load(Some(name), bytes, &bases, &Device::flex())?;
         // An estimate's constant (an energy model's log Z) is computed once, for the weights as
         // written, and kept in the file.
         if let Some(density) = shipped.density().filter(|d| d.kind() == Likelihood::Estimate) {
@@ -483,7 +502,7 @@ mod cli {
                 eprintln!("{}: no weights at {} (run ./build.sh train {})", info.name, path.display(), info.name);
                 continue;
             };
-            let mut family = families::load(Some(info.name), bytes, &device)?;
+            let mut family = families::load(Some(info.name), bytes, &bases_in(dir), &device)?;
             declared_params(family.as_mut(), set)?;
             let mut options = main.clone();
             options.settings = named_settings(&info, settings)?;
@@ -605,7 +624,7 @@ mod cli {
 
     fn bench(name: &str, mnist: &Path, device: &Device, max_steps: u64, seconds: f64, batch: u64) -> Result<()> {
         let data = Mnist::load_dir(mnist)?;
-        let family = families::create(name, &params(&[("batch".into(), batch as f64)]), device)?;
+        let family = families::create(name, &params(&[("batch".into(), batch as f64)]), &bases_in(Path::new("www/weights")), device)?;
         let mut trainer = Trainer::new(family, 0);
         // Warm-up steps, excluded (a GPU compiles and tunes its kernels in the first ones).
         let flex = *device == Device::flex();

@@ -56,6 +56,7 @@ pub fn info() -> FamilyInfo {
         train_steps: 4000,
         variants: vec![],
         built_on: &[],
+        generator: true,
     }
 }
 

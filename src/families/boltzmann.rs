@@ -210,6 +210,7 @@ impl Arch for Rbm {
             train_steps: 20_000,
             variants: vec![],
             built_on: &[],
+            generator: true,
         }
     }
 
@@ -286,6 +287,7 @@ impl Arch for Dbm {
             train_steps: 30_000,
             variants: vec![],
             built_on: &[],
+            generator: true,
         }
     }
 
@@ -361,7 +363,7 @@ fn adam() -> ModuleOptimizer {
     AdamConfig::new().init()
 }
 
-fn create<A: Arch>(config: &Config, device: &Device) -> Result<Box<dyn Family>> {
+fn create<A: Arch>(config: &Config, _: &super::Bases, device: &Device) -> Result<Box<dyn Family>> {
     let base: Base<A> = Base::new(A::info().hyper, config, device)?;
     let sizes = base.hp.sizes();
     let plain = base.inference_device();

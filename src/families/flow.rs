@@ -128,6 +128,7 @@ impl Arch for Nice {
             train_steps: 117_078,
             variants: variants(),
             built_on: &[],
+            generator: true,
         }
     }
 
@@ -168,6 +169,7 @@ impl Arch for RealNvp {
             train_steps: 7_467,
             variants: variants(),
             built_on: &[],
+            generator: true,
         }
     }
 
@@ -186,7 +188,7 @@ fn optimizer() -> ModuleOptimizer {
     AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(100.0))).init()
 }
 
-fn create<A: Arch>(config: &Config, device: &Device) -> Result<Box<dyn Family>> {
+fn create<A: Arch>(config: &Config, _: &super::Bases, device: &Device) -> Result<Box<dyn Family>> {
     let base: Base<A> = Base::new(A::info().hyper, config, device)?;
     Ok(Box::new(Flow { model: Trained::new(base.hp.net(&base.device), optimizer), base }))
 }

@@ -48,8 +48,8 @@ use burn::tensor::activation::{leaky_relu, relu, sigmoid};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use serde::Deserialize;
 
-pub const REGISTRATION: Registration = Registration { info: || info(false), create: |c, d| create(c, d, false) };
-pub const CONDITIONAL: Registration = Registration { info: || info(true), create: |c, d| create(c, d, true) };
+pub const REGISTRATION: Registration = Registration { info: || info(false), create: |c, _, d| create(c, d, false) };
+pub const CONDITIONAL: Registration = Registration { info: || info(true), create: |c, _, d| create(c, d, true) };
 
 const CLASSES: usize = 10;
 
@@ -108,6 +108,7 @@ fn info(conditional: bool) -> FamilyInfo {
         train_steps: 5000,
         variants: vec![],
         built_on: &[],
+        generator: true,
     }
 }
 

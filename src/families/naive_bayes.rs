@@ -71,6 +71,7 @@ fn info() -> FamilyInfo {
         train_steps: 1900, // ten passes over 24,000 digits at batch 128 (the counts need one)
         variants: vec![],
         built_on: &[],
+        generator: true,
     }
 }
 
@@ -89,7 +90,7 @@ pub struct Hyper {
     batch: usize,
 }
 
-fn create(config: &Config, device: &Device) -> Result<Box<dyn Family>> {
+fn create(config: &Config, _: &super::Bases, device: &Device) -> Result<Box<dyn Family>> {
     Ok(Box::new(NaiveBayes::new(config, device)?))
 }
 

@@ -74,6 +74,7 @@ pub fn info() -> FamilyInfo {
         // Guidance's effect on the conditional accuracy: w = 1 is the conditional model itself.
         variants: vec![Variant::new(&[("guidance", json!(1))], true, false), Variant::new(&[("guidance", json!(5))], true, false)],
         built_on: &[],
+        generator: true,
     }
 }
 
@@ -100,7 +101,7 @@ fn optimizer() -> ModuleOptimizer {
     AdamConfig::new().init()
 }
 
-fn create(config: &Config, device: &Device) -> Result<Box<dyn Family>> {
+fn create(config: &Config, _: &super::Bases, device: &Device) -> Result<Box<dyn Family>> {
     Ok(Box::new(PixelCnn::new(config, device)?))
 }
 

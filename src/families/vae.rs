@@ -67,6 +67,7 @@ fn info() -> FamilyInfo {
         train_steps: 30_000,
         variants: vec![],
         built_on: &[],
+        generator: true,
     }
 }
 
@@ -91,7 +92,7 @@ struct Hyper {
     batch: usize,
 }
 
-fn create(config: &Config, device: &Device) -> Result<Box<dyn Family>> {
+fn create(config: &Config, _: &super::Bases, device: &Device) -> Result<Box<dyn Family>> {
     let base: Base<Hyper> = Base::new(info().hyper, config, device)?;
     Ok(Box::new(Vae { model: Trained::new(VaeModel::new(base.hp.latent, base.hp.hidden, &base.device), optimizer), base }))
 }

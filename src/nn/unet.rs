@@ -1,15 +1,18 @@
-//! A small U-Net for 28 x 28 noise prediction (Ronneberger, Fischer & Brox 2015, as used for
+//! A small U-Net for noise prediction (Ronneberger, Fischer & Brox 2015, as used for
 //! diffusion by Ho, Jain & Abbeel 2020): residual blocks that read a time embedding, one
 //! down-sampling and one up-sampling with a skip connection between them. One network for
-//! every diffusion-style family (DDPM here; latent diffusion and consistency models later
-//! give it other inputs, not another network).
+//! every diffusion-style family: the DDPM's 28 x 28 digits, a latent diffusion model's
+//! 4 x 7 x 7 autoencoder codes ([`Grid`]), a consistency model's digits.
 //!
-//! Sized for two CPU cores. The image is first folded 2 x 2 into 4 channels at 14 x 14
+//! Sized for two CPU cores. A digit is first folded 2 x 2 into 4 channels at 14 x 14
 //! (space-to-depth) and unfolded at the end, so every convolution runs at 14 x 14 or 7 x 7:
 //! a quarter of the cost of working at 28 x 28 with the same channels.
 //!
 //!   28x28x1 -> 14x14x4 -> conv -> [res C] x2 ----------------- skip ---------------.
 //!                                  \-> conv stride 2 -> 7x7 [res 2C] x2 -> up x2 -> cat -> [res C] -> conv -> 14x14x4 -> 28x28x1
+//!
+//! A 4 x 7 x 7 code is not folded and runs at 7 x 7 and 4 x 4: about a quarter of the
+//! digits' cost again.
 //!
 //! The embedding e = MLP(sinusoid(t)) + label_embedding(y) is added inside every residual
 //! block: h = conv(silu(norm(x))); h += dense(e); h = conv(silu(norm(h))); return h + skip(x).
@@ -25,6 +28,25 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 pub const LABELS: usize = 11;
 /// The null label: "no label", for unconditional prediction.
 pub const NULL_LABEL: usize = 10;
+
+/// The states a U-Net denoises: `channels` x `side` x `side`, flattened, folded `fold` x `fold`
+/// into `channels * fold^2` channels at `side / fold` before the first convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid {
+    pub channels: usize,
+    pub side: usize,
+    pub fold: usize,
+}
+
+impl Grid {
+    /// MNIST digits, folded 2 x 2.
+    pub const PIXELS: Grid = Grid { channels: 1, side: 28, fold: 2 };
+
+    /// The size of a flattened state.
+    pub fn dim(&self) -> usize {
+        self.channels * self.side * self.side
+    }
+}
 
 fn conv3(i: usize, o: usize, stride: usize, device: &Device) -> Conv2d {
     Conv2dConfig::new([i, o], [3, 3]).with_stride([stride, stride]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device)
@@ -87,43 +109,61 @@ pub struct UNet {
     out_norm: GroupNorm,
     output: Conv2d,
     channels: usize,
+    /// The [`Grid`] (kept as numbers: modules hold plain values as constants).
+    grid_channels: usize,
+    grid_side: usize,
+    grid_fold: usize,
 }
 
 impl UNet {
-    /// A U-Net with `c` channels at 14 x 14 and 2c at 7 x 7.
-    pub fn new(c: usize, device: &Device) -> Self {
+    /// A U-Net with `c` channels at the working resolution (14 x 14 for digits) and 2c at half
+    /// of it, for states of `grid`.
+    pub fn new(c: usize, grid: Grid, device: &Device) -> Self {
         let e = 4 * c;
+        let folded = grid.channels * grid.fold * grid.fold;
+        // Up-sampling undoes the stride-2 convolution: 7 -> 14 doubles (kernel 4), 4 -> 7 for
+        // an odd side (kernel 3: (4 - 1) 2 + 3 - 2 = 7).
+        let k = if (grid.side / grid.fold).is_multiple_of(2) { 4 } else { 3 };
         UNet {
             time1: LinearConfig::new(c, e).init(device),
             time2: LinearConfig::new(e, e).init(device),
             labels: EmbeddingConfig::new(LABELS, e).init(device),
-            input: conv3(4, c, 1, device),
+            input: conv3(folded, c, 1, device),
             down_a: ResBlock::new(c, c, e, device),
             down_b: ResBlock::new(c, c, e, device),
             downsample: conv3(c, 2 * c, 2, device),
             mid_a: ResBlock::new(2 * c, 2 * c, e, device),
             mid_b: ResBlock::new(2 * c, 2 * c, e, device),
-            upsample: ConvTranspose2dConfig::new([2 * c, c], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device),
+            upsample: ConvTranspose2dConfig::new([2 * c, c], [k, k]).with_stride([2, 2]).with_padding([1, 1]).init(device),
             up: ResBlock::new(2 * c, c, e, device),
             out_norm: norm(c, device),
-            output: conv3(c, 4, 1, device),
+            output: conv3(c, folded, 1, device),
             channels: c,
+            grid_channels: grid.channels,
+            grid_side: grid.side,
+            grid_fold: grid.fold,
         }
     }
 
-    /// Predicts the noise in `x` (`[b, 784]`, pixels scaled to [-1, 1]) at timesteps `t`
-    /// (`[b]`, as floats) for labels `y` (`[b]`, 0..9 or [`NULL_LABEL`]); returns `[b, 784]`.
+    pub fn grid(&self) -> Grid {
+        Grid { channels: self.grid_channels, side: self.grid_side, fold: self.grid_fold }
+    }
+
+    /// Predicts the noise in `x` (`[b, d]` states of its [`Grid`]: pixels scaled to [-1, 1],
+    /// or codes) at timesteps `t` (`[b]`, as floats) for labels `y` (`[b]`, 0..9 or
+    /// [`NULL_LABEL`]); returns `[b, d]`.
     pub fn forward(&self, x: Tensor<2>, t: Tensor<1>, y: Tensor<1, Int>) -> Tensor<2> {
         let b = x.dims()[0];
         let e = self.time2.forward(silu(self.time1.forward(sinusoid(t, self.channels))));
         let e = e + self.labels.forward(y.reshape([b, 1])).reshape([b, 4 * self.channels]);
-        let h = self.input.forward(space_to_depth(x));
+        let grid = self.grid();
+        let h = self.input.forward(fold(x, grid));
         let skip = self.down_b.forward(self.down_a.forward(h, e.clone()), e.clone());
         let h = self.downsample.forward(skip.clone());
         let h = self.mid_b.forward(self.mid_a.forward(h, e.clone()), e.clone());
         let h = self.upsample.forward(h);
         let h = self.up.forward(Tensor::cat(vec![h, skip], 1), e);
-        depth_to_space(self.output.forward(silu(self.out_norm.forward(h))))
+        unfold(self.output.forward(silu(self.out_norm.forward(h))), grid)
     }
 }
 
@@ -138,14 +178,17 @@ pub fn sinusoid(t: Tensor<1>, dim: usize) -> Tensor<2> {
     Tensor::cat(vec![angles.clone().sin(), angles.cos()], 1)
 }
 
-/// `[b, 784]` -> `[b, 4, 14, 14]`: each 2 x 2 block of pixels becomes 4 channels.
-pub fn space_to_depth(x: Tensor<2>) -> Tensor<4> {
-    let b = x.dims()[0];
-    x.reshape([b, 14, 2, 14, 2]).permute([0, 2, 4, 1, 3]).reshape([b, 4, 14, 14])
+/// `[b, c s^2]` -> `[b, c f^2, s/f, s/f]` (space-to-depth): each f x f block of a channel
+/// becomes f^2 channels.
+pub fn fold(x: Tensor<2>, g: Grid) -> Tensor<4> {
+    let (b, (c, s, f)) = (x.dims()[0], (g.channels, g.side, g.fold));
+    let r = s / f;
+    x.reshape([b * c, r, f, r, f]).permute([0, 2, 4, 1, 3]).reshape([b, c * f * f, r, r])
 }
 
-/// The inverse of [`space_to_depth`]: `[b, 4, 14, 14]` -> `[b, 784]`.
-pub fn depth_to_space(x: Tensor<4>) -> Tensor<2> {
-    let b = x.dims()[0];
-    x.reshape([b, 2, 2, 14, 14]).permute([0, 3, 1, 4, 2]).reshape([b, 784])
+/// The inverse of [`fold`]: `[b, c f^2, s/f, s/f]` -> `[b, c s^2]`.
+pub fn unfold(x: Tensor<4>, g: Grid) -> Tensor<2> {
+    let (b, (c, s, f)) = (x.dims()[0], (g.channels, g.side, g.fold));
+    let r = s / f;
+    x.reshape([b * c, f, f, r, r]).permute([0, 3, 1, 4, 2]).reshape([b, c * s * s])
 }

@@ -35,6 +35,9 @@ struct State {
     backend: &'static str,
     data: Option<Rc<Mnist>>,
     slots: HashMap<String, Slot>,
+    /// The weights files of families others are built on ([`Lab::provide_base`]): the shipped
+    /// ones, whatever the base's own slot has since trained to.
+    bases: families::Bases,
     /// The evaluation's classifier, once loaded.
     judge: Option<Rc<Classifier>>,
     /// Jobs the page asked to cancel ([`Lab::cancel`]); a chain checks between its steps.
@@ -287,7 +290,15 @@ impl Lab {
             other => return Err(JsError::new(&format!("unknown backend '{other}' (use 'webgpu' or 'cpu')"))),
         };
         Ok(Lab {
-            state: Rc::new(RefCell::new(State { device, backend: name, data: None, slots: HashMap::new(), judge: None, cancelled: HashSet::new() })),
+            state: Rc::new(RefCell::new(State {
+                device,
+                backend: name,
+                data: None,
+                slots: HashMap::new(),
+                bases: families::Bases::none(),
+                judge: None,
+                cancelled: HashSet::new(),
+            })),
         })
     }
 
@@ -314,9 +325,23 @@ impl Lab {
         self.state.borrow().data.is_some()
     }
 
+    /// Keeps `family`'s weights file as the base that families built on it are made from and
+    /// loaded with (the worker gives the shipped file before loading such a family); refuses
+    /// a file that is not `family`'s or is damaged.
+    pub fn provide_base(&self, family: &str, bytes: Vec<u8>) -> std::result::Result<(), JsError> {
+        weights::decode(bytes.clone(), Some(family)).map_err(js_err)?;
+        self.state.borrow_mut().bases.insert(family, bytes);
+        Ok(())
+    }
+
+    pub fn has_base(&self, family: &str) -> bool {
+        self.state.borrow().bases.has(family)
+    }
+
     /// Replaces `family`'s model with the weights in `bytes`; returns the file's hyper-parameters.
     pub fn load_weights(&self, family: &str, bytes: Vec<u8>, seed: u32) -> std::result::Result<JsValue, JsError> {
-        let (model, steps) = families::load_trained(Some(family), bytes, &self.device()).map_err(js_err)?;
+        let bases = self.state.borrow().bases.clone();
+        let (model, steps) = families::load_trained(Some(family), bytes, &bases, &self.device()).map_err(js_err)?;
         self.install(family, model, seed, steps).map_err(js_err)
     }
 
@@ -326,7 +351,8 @@ impl Lab {
         let params = given(params, "hyper-parameters").map_err(js_err)?;
         let device = self.device();
         device.seed(seed as u64);
-        let model = families::create(family, &params, &device).map_err(js_err)?;
+        let bases = self.state.borrow().bases.clone();
+        let model = families::create(family, &params, &bases, &device).map_err(js_err)?;
         self.install(family, model, seed, 0).map_err(js_err)
     }
 

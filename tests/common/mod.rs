@@ -21,3 +21,14 @@ pub fn shipped_weights(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("www/weights/{name}.bpk"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run ./build.sh train {name})", path.display()))
 }
+
+/// The shipped weights of every family some family is built on (as the CLI reads them).
+pub fn bases() -> genlab::families::Bases {
+    let mut bases = genlab::families::Bases::none();
+    for info in genlab::families::infos() {
+        for base in info.built_on {
+            bases.insert(base, shipped_weights(base));
+        }
+    }
+    bases
+}

@@ -73,6 +73,8 @@ export const TEST_DIGITS = 10000;
  *   {@link GenLab#energyGap}, {@link GenLab#logPartition})
  * @property {{key: string, label: string}[]} losses
  * @property {number} train_steps  training steps of the shipped weights
+ * @property {string[]} built_on  the families it is built on (latent diffusion: ['autoencoder'],
+ *   whose shipped weights it loads with its own); empty for most
  */
 
 /**

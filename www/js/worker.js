@@ -174,16 +174,48 @@ async function ensureModel(family) {
   if (!lab.has_model(family)) await loadPretrained(family);
 }
 
+/**
+ * The shipped weights files fetched so far, by family (as promises): a file is fetched once
+ * though a family built on it needs it too (latent diffusion's autoencoder, shown on its own).
+ */
+const shipped = new Map();
+function shippedWeights(family, what) {
+  if (!shipped.has(family)) {
+    const bytes = fetchBytes(`weights/${family}.bpk`, what, { stage: 'weights', family });
+    shipped.set(family, bytes);
+    bytes.catch(() => shipped.delete(family)); // a failed download is tried again next time
+  }
+  return shipped.get(family);
+}
+
+/**
+ * Gives the lab the shipped weights of every family `family` is built on (its `built_on`,
+ * and theirs), fetching those it does not have yet: a family built on others is made and
+ * loaded from them.
+ */
+async function ensureBases(family) {
+  const info = wasm.families().find((f) => f.name === family);
+  for (const base of info?.built_on ?? []) {
+    if (requireLab().has_base(base)) continue;
+    await ensureBases(base);
+    const bytes = await shippedWeights(base, `the '${base}' weights that '${family}' is built on`).catch((e) => {
+      throw new Error(`${message(e)}: run ./build.sh train ${base}`);
+    });
+    lab.provide_base(base, bytes);
+  }
+}
+
 async function loadPretrained(family, seed = 0) {
   let bytes;
   try {
-    bytes = await fetchBytes(`weights/${family}.bpk`, `pretrained '${family}' weights`, { stage: 'weights', family });
+    bytes = await shippedWeights(family, `pretrained '${family}' weights`);
   } catch (e) {
     // Name the family first if it is unknown: a clearer message than a 404.
     const known = wasm.families().map((f) => f.name);
     if (!known.includes(family)) throw new Error(`unknown family '${family}' (known: ${known.join(', ')})`);
     throw new Error(`${message(e)}: run ./build.sh to train and export them`);
   }
+  await ensureBases(family);
   return requireLab().load_weights(family, bytes, seed);
 }
 
@@ -377,6 +409,7 @@ async function trainStart(args) {
   // Set-up: data, then the model to train.
   const config = await serial(async () => {
     await ensureData();
+    await ensureBases(family);
     if (from === 'scratch') return lab.init_family(family, params, seed);
     if (from === 'pretrained') await loadPretrained(family, seed);
     else if (from === 'snapshot') {
@@ -472,7 +505,8 @@ const ops = {
   init: (a) => serial(() => init(a)),
   families: () => serial(() => wasm.families()),
   loadPretrained: ({ family }) => (notTraining(family, 'loading the pretrained weights'), serial(() => loadPretrained(family))),
-  loadWeights: ({ family, bytes }) => (notTraining(family, 'loading weights'), serial(() => requireLab().load_weights(family, bytes, 0))),
+  loadWeights: ({ family, bytes }) =>
+    (notTraining(family, 'loading weights'), serial(async () => (await ensureBases(family), requireLab().load_weights(family, bytes, 0)))),
   ensureData: () => serial(() => ensureData()),
   config: ({ family }) => serial(async () => (await ensureModel(family), lab.config(family))),
   sample: ({ family, n = 16, seed = 0, labels, settings }, id) =>
@@ -553,7 +587,8 @@ const ops = {
   decode: ({ family, z, labels }) => serial(async () => (await ensureModel(family), lab.decode(family, z, labels))),
   classes: ({ images }) => serial(async () => (await ensureJudge(), lab.classes(images))),
   exportWeights: ({ family }) => serial(async () => (await ensureModel(family), lab.export_weights(family))),
-  initFamily: ({ family, params = {}, seed = 0 }) => (notTraining(family, 'replacing the model'), serial(() => requireLab().init_family(family, params, seed))),
+  initFamily: ({ family, params = {}, seed = 0 }) =>
+    (notTraining(family, 'replacing the model'), serial(async () => (await ensureBases(family), requireLab().init_family(family, params, seed)))),
   setParams: ({ family, params }) => (notTraining(family, 'changing its hyper-parameters'), serial(async () => (await ensureModel(family), lab.set_params(family, params)))),
   hasModel: ({ family }) => serial(() => requireLab().has_model(family)),
   trainStart: (a) => trainStart(a),

@@ -8,7 +8,6 @@
 //!
 //!   eps_w = eps(x_t, t) + w (eps(x_t, t, y) - eps(x_t, t)).
 
-use crate::data::IMAGE_PIXELS;
 use crate::nn::unet::{NULL_LABEL, UNet};
 use burn::tensor::{Int, Tensor, TensorData};
 
@@ -21,10 +20,10 @@ pub trait Denoiser: Clone + 'static {
     fn predict(&self, x: Tensor<2>, t: Tensor<1>, y: Tensor<1, Int>) -> Tensor<2>;
 }
 
-/// The U-Net denoises 28 x 28 digits, pixels scaled to [-1, 1].
+/// The U-Net denoises states of its grid: 28 x 28 digits (pixels scaled to [-1, 1]), or codes.
 impl Denoiser for UNet {
     fn dim(&self) -> usize {
-        IMAGE_PIXELS
+        self.grid().dim()
     }
 
     fn predict(&self, x: Tensor<2>, t: Tensor<1>, y: Tensor<1, Int>) -> Tensor<2> {

@@ -74,11 +74,14 @@ export function likelihoodGroups(file, families) {
 
 /**
  * A family's FID rank among the default reports scored on as many samples (FID depends on
- * the sample count: only equal counts compare): `{rank, of}`, or null without a FID.
+ * the sample count: only equal counts compare): `{rank, of}`, or null without a FID. Only
+ * generators are ranked: a stage others are built on (`generator: false`, the autoencoder)
+ * keeps its figure but takes no place.
  */
 export function fidRank(file, families, family) {
+  const generators = families.filter((f) => f.generator !== false);
   const mine = defaultReport(file, family);
-  if (!mine || !Number.isFinite(mine.fid)) return null;
-  const peers = families.map((f) => defaultReport(file, f.name)).filter((r) => r && Number.isFinite(r.fid) && r.n === mine.n);
+  if (!mine || !Number.isFinite(mine.fid) || !generators.some((f) => f.name === family)) return null;
+  const peers = generators.map((f) => defaultReport(file, f.name)).filter((r) => r && Number.isFinite(r.fid) && r.n === mine.n);
   return { rank: 1 + peers.filter((r) => r.fid < mine.fid).length, of: peers.length };
 }

@@ -2,6 +2,8 @@
 // closed form to any t, x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε, beside the schedule's signal and noise
 // levels (a chart with a marker at t), and the same digit and noise at ten evenly spaced t.
 // The number of timesteps T is the schedule's length (lab.schedule), not a constant here.
+// A family diffusing in another's codes (its info.built_on: latent diffusion) noises the
+// digit's code, and the pictures are that code decoded: what the denoiser sees, as a digit.
 //
 // Element ids (stable; the browser tests rely on them):
 //   #fwd-index #fwd-t (range 0..T-1) #fwd-t-value #fwd-image (canvas: x_t) #fwd-levels
@@ -28,22 +30,24 @@ const stripOf = (T) => [...Array.from({ length: 10 }, (_, i) => Math.round((i * 
  */
 export function forwardPanel(lab, info) {
   const F = info.name;
+  const coded = (info.built_on ?? []).length > 0;
   let alphaBar = null;
   let strip = stripOf(DEFAULT_T);
   const index = numberField('fwd-index', 'test digit', { value: 0, min: 0, max: TEST_DIGITS - 1 });
   const t = el('input', { type: 'range', id: 'fwd-t', min: 0, max: DEFAULT_T - 1, step: 1, value: START_T, 'aria-label': 'timestep t' });
   const tValue = el('span', { id: 'fwd-t-value', className: 'readout', textContent: String(START_T) });
-  const image = el('canvas', { id: 'fwd-image', className: 'grid', title: 'the test digit noised to step t' });
+  const image = el('canvas', { id: 'fwd-image', className: 'grid', title: coded ? "the test digit's code noised to step t, decoded" : 'the test digit noised to step t' });
   const levels = el('p', { id: 'fwd-levels', className: 'explain' });
   const stripCanvas = el('canvas', { id: 'fwd-strip', className: 'grid' });
   const stripText = el('p', { className: 'explain' });
   const chartBox = el('div', { id: 'schedule-chart', className: 'chart' });
   const node = panel(
-    'The forward process: noising a digit',
+    coded ? "The forward process: noising a digit's code" : 'The forward process: noising a digit',
     {
       id: 'forward',
-      explain:
-        'Training shows the network digits noised in closed form, x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε, at a random t, and asks it for ε. The schedule ᾱ_t sets how fast the signal fades.',
+      explain: coded
+        ? "Training shows the network the codes of digits (the autoencoder's, frozen) noised in closed form, z_t = √ᾱ_t z₀ + √(1 − ᾱ_t) ε, at a random t, and asks it for ε. The pictures are the noised code decoded: what the denoiser sees, as a digit. The schedule ᾱ_t sets how fast the signal fades."
+        : 'Training shows the network digits noised in closed form, x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε, at a random t, and asks it for ε. The schedule ᾱ_t sets how fast the signal fades.',
     },
     el('div', { className: 'actions' }, index.node, el('label', { className: 'field scrub', htmlFor: 'fwd-t' }, 't ', t), tValue),
     el(
@@ -61,7 +65,7 @@ export function forwardPanel(lab, info) {
     strip = stripOf(T);
     t.max = String(T - 1);
     stripCanvas.title = `t = ${strip.join(', ')}`;
-    stripText.textContent = `The same digit and noise at t = ${strip.join(', ')}:`;
+    stripText.textContent = `The same digit and noise at t = ${strip.join(', ')}${coded ? ' (decoded)' : ''}:`;
   }
   setStrip(DEFAULT_T);
 

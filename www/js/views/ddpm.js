@@ -2,6 +2,8 @@
 // guidance, a digit) and what they cost; the reverse process frame by frame (the noisy state
 // x_t beside the model's guess at the finished digit, with a timeline and play); the forward
 // process on a test digit with the noise schedule; then training, evaluation and weights.
+// A family that diffuses in the codes of another (info.built_on: latent diffusion) shares this
+// page through `mountDiffusion`, with its own panels added and the wording of codes.
 //
 // Element ids (stable; the browser tests rely on them):
 //   #samples (canvas) #sample-seed #sample-btn #sample-new #sample-label ('' = unconditional,
@@ -48,10 +50,33 @@ function describe(o, T) {
  * @param {import('../genlab.js').FamilyInfo} info
  */
 export async function mount(root, lab, info) {
+  return mountDiffusion(root, lab, info);
+}
+
+/**
+ * What a page's own panels may read of the diffusion page: the seed and the sampler settings
+ * on screen, and a phrase for sampling options (as the captions say them).
+ * @typedef {object} DiffusionPage
+ * @property {() => number} seed
+ * @property {() => Object<string, number|string>} settings  the sampler controls' values
+ * @property {(options: object) => string} describe  "20 DDIM steps, digits 0–9 in turn, guidance 3 below t = 800"
+ */
+
+/**
+ * The diffusion page, with `extras(page)`'s panels after the samples: each `{node, refresh?}`,
+ * refresh called (as the view's other steps) when the model changes.
+ * @param {HTMLElement} root
+ * @param {import('../genlab.js').GenLab} lab
+ * @param {import('../genlab.js').FamilyInfo} info
+ * @param {(page: DiffusionPage) => {node: HTMLElement, refresh?: () => (Promise<void>|void)}[]} [extras]
+ */
+export async function mountDiffusion(root, lab, info, extras = () => []) {
   const F = info.name;
   const view = await openView(root, lab, info);
   const T = info.sampling.find((h) => h.key === 'guide_below')?.max ?? Infinity;
   const say = (o) => describe(o, T);
+  // Diffusing in another family's codes (latent diffusion): states are codes, shown decoded.
+  const coded = (info.built_on ?? []).length > 0;
 
   // ---- Sampler settings and samples
   const grid = new SampleGrid({ title: 'samples', cols: 4, scale: 3 });
@@ -66,7 +91,10 @@ export async function mount(root, lab, info) {
     'Samples',
     {
       explain:
-        'Sampling starts from pure noise and removes a little of it per step. DDIM can skip most of the 1,000 steps (and with eta = 0 is deterministic); DDPM adds fresh noise at every step. With a digit, classifier-free guidance w pushes the samples towards it, only at the timesteps below "guide below t" (counting 0 to 999): at the noisier ones the conditional model steps alone, which keeps the digits varied.',
+        (coded
+          ? "Sampling starts from a code of pure noise and removes a little of it per step; the autoencoder's decoder turns the finished code into a digit. "
+          : 'Sampling starts from pure noise and removes a little of it per step. ') +
+        'DDIM can skip most of the 1,000 steps (and with eta = 0 is deterministic); DDPM adds fresh noise at every step. With a digit, classifier-free guidance w pushes the samples towards it, only at the timesteps below "guide below t" (counting 0 to 999): at the noisier ones the conditional model steps alone, which keeps the digits varied.',
     },
     samplerBox,
     el('div', { className: 'actions' }, picker.node, count.node),
@@ -132,8 +160,9 @@ export async function mount(root, lab, info) {
   const reverse = view.own(
     trajectoryPanel(lab, info, {
       title: 'The reverse process, step by step',
-      explain:
-        'The sampler above, with its states stored: left the noisy state x_t, right the clean digit the network predicts from it. Early predictions are blurry averages; the details settle as t falls.',
+      explain: coded
+        ? 'The sampler above, with its states stored: left the noisy code z_t, right the clean code the network predicts from it, both decoded (what the denoiser sees, as a digit). Early predictions are blurry averages; the details settle as t falls.'
+        : 'The sampler above, with its states stored: left the noisy state x_t, right the clean digit the network predicts from it. Early predictions are blurry averages; the details settle as t falls.',
       request: () => {
         const options = { ...samplingOptions(TRAJECTORY_N), seed: seed.read() };
         return { options, what: say(options) };
@@ -145,7 +174,7 @@ export async function mount(root, lab, info) {
   // ---- Training, evaluation, weights
   const { training, evaluation, weights } = view.modelPanels({
     training: {
-      explain: `Each step noises a batch of digits at random timesteps and trains the U-Net to predict the noise. It is slow on the CPU (the shipped weights took ${info.train_steps.toLocaleString('en')} steps): expect rough blobs after a few hundred. The samples above refresh as it learns.`,
+      explain: `Each step ${coded ? "encodes a batch of digits with the shipped autoencoder (frozen: training the autoencoder on its own page leaves these codes alone), noises the codes" : 'noises a batch of digits'} at random timesteps and trains the U-Net to predict the noise. It is slow on the CPU (the shipped weights took ${info.train_steps.toLocaleString('en')} steps): expect rough blobs after a few hundred. The samples above refresh as it learns.`,
       steps: 500,
       chunk: 1,
       sampleN: 8,
@@ -155,12 +184,14 @@ export async function mount(root, lab, info) {
     evaluate: { screen: () => grid.current(), fresh: 100, settings: () => sampler.values() },
   });
 
-  view.show(samplesPanel, reverse.node, forward.node, training.node, evaluation.node, weights.node);
+  const own = extras({ seed: () => seed.read(), settings: () => sampler.values(), describe: say });
+
+  view.show(samplesPanel, ...own.map((p) => p.node), reverse.node, forward.node, training.node, evaluation.node, weights.node);
   const samples = () => drawSamples(seed.read());
   return view.start({
     first: samples,
     then: [forward.drawSchedule, forward.draw, reverse.run],
     // Not the step-through run after the model changed: it waits for its button.
-    refresh: [samples, forward.drawSchedule, () => forward.redraw()],
+    refresh: [samples, forward.drawSchedule, () => forward.redraw(), ...own.flatMap((p) => (p.refresh ? [p.refresh] : []))],
   });
 }
