@@ -125,7 +125,9 @@ fn described(latent: bool) -> FamilyInfo {
                 "guidance",
                 "guidance",
                 "classifier-free guidance scale w, used with a label (0: unconditional, 1: conditional)",
-                3.0,
+                // Measured (README): latent diffusion's guidance acts harder, and w = 3 costs it
+                // far more variety (FID 81 against 29 at w = 2, both reading 99% right).
+                if latent { 2.0 } else { 3.0 },
                 0.0,
                 10.0,
             ),
