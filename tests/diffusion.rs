@@ -222,3 +222,50 @@ impl burn::module::ModuleMapper for ShiftAll {
         param.map(|t| t.add_scalar(s))
     }
 }
+
+/// The U-Net folds a state `[b, c s^2]` into `[b, c f^2, s/f, s/f]` and back: channel
+/// (c f + a) f + b' holds pixel (c, i f + a, j f + b') at (i, j); the output of any grid is its
+/// input's shape (digits folded 2 x 2, codes of odd sides down to (s + 1) / 2 and back).
+#[test]
+fn the_unet_folds_any_grid_and_keeps_its_shape() {
+    use genlab::nn::unet::{Grid, fold, unfold};
+    let device = Device::flex();
+    let g = Grid { channels: 2, side: 4, fold: 2 };
+    let values: Vec<f32> = (0..2 * g.dim()).map(|v| v as f32).collect();
+    let x = Tensor::<2>::from_data(TensorData::new(values.clone(), [2, g.dim()]), &device);
+    let folded = fold(x, g);
+    assert_eq!(folded.dims(), [2, 8, 2, 2]);
+    let f = read(folded.clone().reshape([2, 32]));
+    for (b, c, i, j, a, bb) in index_tuples(2, 2, 2, 2, 2, 2) {
+        let want = values[b * g.dim() + c * 16 + (i * 2 + a) * 4 + (j * 2 + bb)];
+        let got = f[((b * 8 + (c * 2 + a) * 2 + bb) * 2 + i) * 2 + j];
+        assert_eq!(got, want, "batch {b} channel {c} pixel ({}, {})", i * 2 + a, j * 2 + bb);
+    }
+    assert_eq!(read(unfold(folded, g)), values, "unfold undoes fold");
+    for grid in [Grid::PIXELS, Grid { channels: 4, side: 7, fold: 1 }, Grid { channels: 3, side: 5, fold: 1 }, Grid { channels: 2, side: 8, fold: 2 }]
+    {
+        let net = UNet::new(8, grid, &device);
+        let x = genlab::noise::normal_tensor(1, [2, grid.dim()], &device);
+        let y = Tensor::<1, Int>::from_data(TensorData::new(vec![NULL_LABEL as i64, 3], [2]), &device);
+        assert_eq!(net.forward(x, Tensor::full([2], 10.0, &device), y).dims(), [2, grid.dim()], "{grid:?}");
+    }
+}
+
+/// Every (b, c, i, j, a, b') in the given ranges.
+fn index_tuples(nb: usize, nc: usize, ni: usize, nj: usize, na: usize, nbb: usize) -> Vec<(usize, usize, usize, usize, usize, usize)> {
+    let mut out = vec![];
+    for b in 0..nb {
+        for c in 0..nc {
+            for i in 0..ni {
+                for j in 0..nj {
+                    for a in 0..na {
+                        for bb in 0..nbb {
+                            out.push((b, c, i, j, a, bb));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -44,6 +44,8 @@ test('DDPM: the step-through scrubber walks >= 10 stored states to non-blank dig
     // The last frame: the final digits, and the prediction beside them.
     await assertJudgedDigits(assert, page, '#traj-x', 'the final digits');
     await assertJudgedDigits(assert, page, '#traj-x0', 'the last prediction of x0');
+    // Pixels are their own picture: no code panel (latent diffusion's, tests/latent.test.mjs).
+    assert.equal(await page.locator('#traj-code').isVisible(), false, 'no code shown for a pixel-space chain');
 
     // Play from the start moves the scrubber forward by itself.
     await scrub.fill('0');

@@ -77,6 +77,12 @@ test('latent-diffusion page: samples drawn; pixel vs latent draws digits 0-7 wit
     await assertJudgedDigits(assert, page, '#samples', 'latent diffusion samples');
     assert.match(await page.locator('#sample-time').textContent(), /\d ms per sample with 20 DDIM steps/);
 
+    // The step-through run shows each state decoded and the code itself: 4 channel maps for
+    // each of its 8 digits.
+    await page.waitForFunction(() => document.querySelector('#traj-code')?.dataset.channels === '4', null, { timeout: 120_000 });
+    assert.equal(await page.locator('#traj-code').getAttribute('data-images'), '32', 'a map per channel per digit');
+    assert.ok(await page.locator('#traj-code').isVisible(), 'the code is shown');
+
     await page.click('#pvl-btn');
     await page.waitForFunction(() => document.querySelector('#pvl-ratio').dataset.ratio, null, { timeout: 180_000, polling: 500 });
     const ms = {};
@@ -126,6 +132,7 @@ test('API: a missing base is a clear error and the lab goes on; latent diffusion
     assert.deepEqual(missing.latent.built_on, ['autoencoder']);
     assert.deepEqual(missing.latent.sampling, missing.ddpm.sampling, "DDPM's sampler settings");
     assert.ok(missing.latent.conditional && missing.latent.capabilities.diffusion && missing.latent.capabilities.trajectory);
+    assert.ok(missing.latent.capabilities.diffuses_codes && !missing.ddpm.capabilities.diffuses_codes, 'only latent diffusion diffuses codes');
     assert.deepEqual(missing.ae.built_on, []);
     assert.deepEqual(missing.ae.sampling, []);
     const caps = missing.ae.capabilities;

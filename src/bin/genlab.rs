@@ -502,7 +502,15 @@ mod cli {
                 eprintln!("{}: no weights at {} (run ./build.sh train {})", info.name, path.display(), info.name);
                 continue;
             };
-            let mut family = families::load(Some(info.name), bytes, &bases_in(dir), &device)?;
+            // A file that does not load (damaged, or built on other base weights than those
+            // here) is named and skipped, as a missing one is: the others are still scored.
+            let mut family = match families::load(Some(info.name), bytes, &bases_in(dir), &device) {
+                Ok(family) => family,
+                Err(e) => {
+                    eprintln!("{}: not evaluated: {e}", info.name);
+                    continue;
+                }
+            };
             declared_params(family.as_mut(), set)?;
             let mut options = main.clone();
             options.settings = named_settings(&info, settings)?;

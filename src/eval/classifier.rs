@@ -56,7 +56,8 @@ pub fn info() -> FamilyInfo {
         train_steps: 4000,
         variants: vec![],
         built_on: &[],
-        generator: true,
+        // The judge of generators, not one.
+        generator: false,
     }
 }
 

@@ -40,12 +40,12 @@ impl Bases {
         Bases::default()
     }
 
-    /// Adds (or replaces) `family`'s weights file.
     /// Untrained bases from their defaults wherever no file is given (see `fresh`).
     pub fn fresh() -> Bases {
         Bases { fresh: true, ..Bases::default() }
     }
 
+    /// Adds (or replaces) `family`'s weights file.
     pub fn insert(&mut self, family: &str, bytes: Vec<u8>) {
         self.files.insert(family.to_string(), bytes);
     }
@@ -67,7 +67,10 @@ impl Bases {
             return Ok(BuiltOn { family: Rc::from(family), name: name.to_string(), digest: "untrained".into() });
         }
         let bytes = self.files.get(name).ok_or_else(|| {
-            Error::Family(format!("'{user}' is built on '{name}': load the '{name}' weights first (the shipped weights/{name}.bpk)"))
+            Error::Family(format!(
+                "'{user}' is built on '{name}', whose weights were not given (the page fetches the shipped weights/{name}.bpk; the CLI reads \
+                 {name}.bpk beside the weights, then in www/weights: ./build.sh train {name})"
+            ))
         })?;
         let fail = |e: Error| Error::Weights(format!("'{user}' is built on '{name}', whose weights did not load: {e}"));
         let file = weights::decode(bytes.clone(), Some(name)).map_err(fail)?;
@@ -87,8 +90,8 @@ pub fn check(family: &str, recorded: &[(String, String)], loaded: &[(String, Str
             }
             Some((_, want)) if want != digest => {
                 return Err(Error::Weights(format!(
-                    "these '{family}' weights were trained with other '{name}' weights ({}...) than the ones loaded ({}...): load the '{name}' \
-                     weights they were trained with, or train '{family}' again",
+                    "these '{family}' weights were trained with other '{name}' weights ({}...) than the ones given ({}...): they need the '{name}' \
+                     weights they were trained with (the page gives the shipped ones), or '{family}' trained again on these",
                     &want[..want.len().min(12)],
                     &digest[..digest.len().min(12)]
                 )));

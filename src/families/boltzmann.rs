@@ -684,7 +684,7 @@ impl Chain for Gibbs {
     }
 
     fn frame(&self) -> Frame {
-        Frame { t: self.sweeps - self.done, x: self.visible.clone(), x0: None }
+        Frame { t: self.sweeps - self.done, x: self.visible.clone(), x0: None, code: None }
     }
 
     fn finish(self: Box<Self>) -> Result<Tensor<2>> {

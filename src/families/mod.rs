@@ -123,6 +123,9 @@ pub struct Capabilities {
     pub classify: bool,
     /// [`Family::diffusion`]: a forward (noising) process to show.
     pub diffusion: bool,
+    /// [`Diffusion::code_grid`]: the diffusion runs in another model's codes (latent
+    /// diffusion), so its states are shown decoded and as codes.
+    pub diffuses_codes: bool,
     /// [`Family::complete`]: finishes digits whose first rows are given.
     pub completion: bool,
     /// [`Density::pixel_log_probs`]: the log-probability of each pixel (where the model was
@@ -149,6 +152,7 @@ impl Capabilities {
             conditional: family.info().conditional,
             classify: family.classify(x()).is_some(),
             diffusion: family.diffusion().is_some(),
+            diffuses_codes: family.diffusion().is_some_and(|d| d.code_grid().is_some()),
             completion: family.complete(&SampleOptions::new(1, 0), Prefix { pixels: x(), rows: crate::data::IMAGE_SIDE }).is_some(),
             pixel_likelihood: family.density().is_some_and(|d| d.pixel_log_probs(x()).is_some()),
             invertible: family.invertible().is_some(),
@@ -276,6 +280,9 @@ pub struct Frame {
     pub x: Tensor<2>,
     /// The model's guess at the final image from this state (diffusion's predicted x_0).
     pub x0: Option<Tensor<2>>,
+    /// The state itself where it is a code rather than an image (latent diffusion's z_t, of
+    /// which `x` is the decoding), with the code's `[channels, side, side]`.
+    pub code: Option<(Tensor<2>, [usize; 3])>,
 }
 
 /// A space of codes that decode to digits, for latent-space views.
@@ -363,9 +370,15 @@ pub trait Diffusion {
     /// sqrt(alpha_bar_t) is the signal level after step t + 1 (t = 0..T-1), and
     /// sqrt(1 - alpha_bar_t) the noise level.
     fn alpha_bar(&self) -> &[f64];
-    /// q(x_t | x_0) for images in [0, 1] (`[b, 784]`) at one timestep, with the given noise:
-    /// the noised images, mapped back to [0, 1] for display.
+    /// q(x_t | x_0) for images in [0, 1] (`[b, 784]`) at one timestep, with the given noise
+    /// (`[b, 784]` or `[1, 784]`, standard normal; a code of d values takes the first d): the
+    /// noised states shown as images in [0, 1] (pixels rescaled, codes decoded).
     fn noise_images(&self, x0: Tensor<2>, t: usize, eps: Tensor<2>) -> Tensor<2>;
+    /// Where the diffusion runs in a code space rather than on pixels (latent diffusion), the
+    /// code's `[channels, side, side]`; `None` for pixels.
+    fn code_grid(&self) -> Option<[usize; 3]> {
+        None
+    }
 }
 
 /// Anything the one training loop trains and the weights format saves.

@@ -232,7 +232,7 @@ impl Chain for Raster {
 
     /// The digits so far, and the probability of ink each drawn pixel had.
     fn frame(&self) -> Frame {
-        Frame { t: IMAGE_SIDE - self.incremental.position() / IMAGE_SIDE, x: self.images(), x0: Some(self.probs.clone()) }
+        Frame { t: IMAGE_SIDE - self.incremental.position() / IMAGE_SIDE, x: self.images(), x0: Some(self.probs.clone()), code: None }
     }
 
     fn finish(self: Box<Self>) -> Result<Tensor<2>> {

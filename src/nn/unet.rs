@@ -1,8 +1,8 @@
 //! A small U-Net for noise prediction (Ronneberger, Fischer & Brox 2015, as used for
 //! diffusion by Ho, Jain & Abbeel 2020): residual blocks that read a time embedding, one
 //! down-sampling and one up-sampling with a skip connection between them. One network for
-//! every diffusion-style family: the DDPM's 28 x 28 digits, a latent diffusion model's
-//! 4 x 7 x 7 autoencoder codes ([`Grid`]), a consistency model's digits.
+//! every diffusion-style family: the DDPM's 28 x 28 digits and latent diffusion's 4 x 7 x 7
+//! autoencoder codes ([`Grid`]); consistency models are to use it too.
 //!
 //! Sized for two CPU cores. A digit is first folded 2 x 2 into 4 channels at 14 x 14
 //! (space-to-depth) and unfolded at the end, so every convolution runs at 14 x 14 or 7 x 7:

@@ -183,7 +183,8 @@ async fn drive(
 }
 
 /// Drives `chain` keeping up to `frames` of its states, and hands them to JS:
-/// `{frames: [{t, x, x0}], ms}` (`ms` since `start`).
+/// `{frames: [{t, x, x0, code}], ms}` (`ms` since `start`; `code`: `{values, grid}` for a
+/// state that is a code, else null).
 fn frames_of(
     state: Rc<RefCell<State>>,
     chain: Result<Box<dyn Chain>>,
@@ -212,6 +213,17 @@ fn frames_of(
                     None => JsValue::NULL,
                 },
             )?;
+            let code = match f.code {
+                Some((z, grid)) => {
+                    let c = js_sys::Object::new();
+                    js_sys::Reflect::set(&c, &"values".into(), &floats(read_f32(z).await?)).map_err(|_| Error::Backend("set".into()))?;
+                    js_sys::Reflect::set(&c, &"grid".into(), &to_js(&grid).map_err(|_| Error::Backend("serialise".into()))?)
+                        .map_err(|_| Error::Backend("set".into()))?;
+                    c.into()
+                }
+                None => JsValue::NULL,
+            };
+            set("code", &code)?;
             list.push(&o);
         }
         let out = js_sys::Object::new();

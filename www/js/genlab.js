@@ -59,7 +59,7 @@ export const TEST_DIGITS = 10000;
  * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
  * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
  * @property {boolean} conditional  samples take class labels
- * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, reconstruct: boolean, conditional: boolean, classify: boolean, diffusion: boolean, completion: boolean, pixel_likelihood: boolean, invertible: boolean, energy: boolean}} capabilities
+ * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, reconstruct: boolean, conditional: boolean, classify: boolean, diffusion: boolean, diffuses_codes: boolean, completion: boolean, pixel_likelihood: boolean, invertible: boolean, energy: boolean}} capabilities
  *   what the family can do beyond sampling, read off the methods it implements (never declared):
  *   `likelihood` is the kind of {@link GenLab#likelihood} it gives: 'exact', a lower 'bound' (the
  *   VAE's ELBO) or an 'estimate' with a standard error (`uncertainty`: an energy model's log Z by
@@ -75,6 +75,8 @@ export const TEST_DIGITS = 10000;
  * @property {number} train_steps  training steps of the shipped weights
  * @property {string[]} built_on  the families it is built on (latent diffusion: ['autoencoder'],
  *   whose shipped weights it loads with its own); empty for most
+ * @property {boolean} generator  its samples are meant as digits; false for a stage others are
+ *   built on (the autoencoder), which the judge's checks and rankings leave out
  */
 
 /**
@@ -1139,7 +1141,9 @@ export class GenLab extends Emitter {
    * `signal` included.
    * @param {string} family
    * @param {{n?: number, seed?: number, label?: number, labels?: number[], frames?: number} & Object<string, number|string>} [options]
-   * @returns {Promise<{width: number, height: number, n: number, ms: number, frames: {t: number, x: Float32Array, x0: Float32Array|null}[]}>}
+   * @returns {Promise<{width: number, height: number, n: number, ms: number, frames: {t: number, x: Float32Array, x0: Float32Array|null, code: {values: Float32Array, grid: number[]}|null}[]}>}
+   *   `code`: the state itself where it is a code (latent diffusion's z_t, of which `x` is the
+   *   decoding), n * channels * side * side values and `grid` = [channels, side, side]; else null.
    */
   async trajectory(family, options) {
     const info = this._info(family);

@@ -175,11 +175,16 @@ async function ensureModel(family) {
 }
 
 /**
- * The shipped weights files fetched so far, by family (as promises): a file is fetched once
- * though a family built on it needs it too (latent diffusion's autoencoder, shown on its own).
+ * The shipped weights files of base families fetched so far, by family (as promises): a base's
+ * file is fetched once though it is both a family of its own and what another is built on
+ * (latent diffusion's autoencoder).
  */
 const shipped = new Map();
 function shippedWeights(family, what) {
+  // Only a base's file is kept (a family built on it may need it again); the rest are
+  // fetched, loaded and let go.
+  const isBase = wasm.families().some((f) => f.built_on.includes(family));
+  if (!isBase) return fetchBytes(`weights/${family}.bpk`, what, { stage: 'weights', family });
   if (!shipped.has(family)) {
     const bytes = fetchBytes(`weights/${family}.bpk`, what, { stage: 'weights', family });
     shipped.set(family, bytes);
@@ -615,7 +620,7 @@ self.onmessage = async (ev) => {
   try {
     if (!fn) throw new Error(`unknown op '${op}'`);
     const result = await fn(args, id);
-    const frames = result && Array.isArray(result.frames) ? result.frames.flatMap((f) => [f.x, f.x0]) : [];
+    const frames = result && Array.isArray(result.frames) ? result.frames.flatMap((f) => [f.x, f.x0, f.code?.values]) : [];
     const layers = result && Array.isArray(result.layers) ? result.layers : [];
     const transfer = result && typeof result === 'object' ? transferList(result, result.originals, result.reconstructions, result.pixels, result.nats, result.filters, ...layers, ...frames) : [];
     post({ id, ok: true, result }, transfer);

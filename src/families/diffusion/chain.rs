@@ -19,6 +19,9 @@ pub struct Space {
     pub clip: Option<(f32, f32)>,
     /// A state `[n, d]` as images `[n, 784]` in [0, 1] (pixels rescaled; a latent decoded).
     pub show: Rc<dyn Fn(Tensor<2>) -> Tensor<2>>,
+    /// A code's shape, `[channels, side, side]`: frames then carry the states themselves too,
+    /// to be shown channel by channel. `None` for pixels, whose states are the images.
+    pub grid: Option<[usize; 3]>,
 }
 
 /// What to sample: how many, which sampler and how many of its steps, which labels and
@@ -104,9 +107,10 @@ impl<N: Denoiser> Chain for Guided<N> {
     /// x_t and the predicted x0 as images; before the first step, the pure noise x_T.
     fn frame(&self) -> Frame {
         let show = &self.space.show;
+        let code = |x: &Tensor<2>| self.space.grid.map(|g| (x.clone(), g));
         match &self.last {
-            None => Frame { t: T, x: show(self.reverse.x().clone()), x0: None },
-            Some(s) => Frame { t: s.t, x: show(s.x.clone()), x0: Some(show(s.x0.clone())) },
+            None => Frame { t: T, x: show(self.reverse.x().clone()), x0: None, code: code(self.reverse.x()) },
+            Some(s) => Frame { t: s.t, x: show(s.x.clone()), x0: Some(show(s.x0.clone())), code: code(&s.x) },
         }
     }
 

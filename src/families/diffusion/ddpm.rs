@@ -104,7 +104,15 @@ fn described(latent: bool) -> FamilyInfo {
         paper,
         pixels: PixelModel::Continuous,
         hyper: vec![
-            HyperParam::int("channels", "channels", "U-Net channels at 14x14 (twice as many at 7x7)", 32.0, 8.0, 64.0).architecture(),
+            HyperParam::int(
+                "channels",
+                "channels",
+                if latent { "U-Net channels at the code's 7x7 (twice as many at 4x4)" } else { "U-Net channels at 14x14 (twice as many at 7x7)" },
+                32.0,
+                8.0,
+                64.0,
+            )
+            .architecture(),
             // Codes take the linear schedule, as Rombach et al. do: the cosine one ends with
             // beta capped at 0.999, alpha_bar_T ~ 2e-9, where x0 = (x_t - sqrt(1 - alpha_bar) eps)
             // / sqrt(alpha_bar) multiplies the network's error by ~10^4 on a DDIM chain's first
@@ -149,7 +157,8 @@ fn described(latent: bool) -> FamilyInfo {
                 "noise prediction error |eps - eps_theta|^2 per pixel"
             },
         }],
-        train_steps: if latent { 8000 } else { 5000 },
+        // Latent diffusion's shipped file: 8,000 steps and 16,000 resumed (README).
+        train_steps: if latent { 24_000 } else { 5000 },
         // The speed/quality trade-off (DDIM 10, 50, 250 steps, ancestral DDPM with all 1000)
         // unconditionally, and the effect of guidance and its interval on the digits asked for.
         variants: vec![
@@ -205,7 +214,7 @@ struct Sampling {
 const GUIDE_BELOW: usize = 800;
 
 fn create(config: &Config, bases: &Bases, device: &Device, latent: bool) -> Result<Box<dyn Family>> {
-    let data = if latent { Data::Codes(bases.load("latent-diffusion", AUTOENCODER, device)?) } else { Data::Pixels };
+    let data = if latent { Data::Codes(bases.load(described(true).name, AUTOENCODER, device)?) } else { Data::Pixels };
     Ok(Box::new(Ddpm::on(config, data, device)?))
 }
 
@@ -249,15 +258,20 @@ impl Data {
 
     /// The U-Net's states: digits, or the autoencoder's code grid.
     fn grid(&self) -> Result<Grid> {
-        match self.latent() {
-            None if matches!(self, Data::Pixels) => Ok(Grid::PIXELS),
-            latent => {
-                let [channels, side, _] = latent
-                    .and_then(|l| l.grid())
+        match self {
+            Data::Pixels => Ok(Grid::PIXELS),
+            Data::Codes(_) => {
+                let [channels, side, _] = self
+                    .code_grid()
                     .ok_or_else(|| Error::Family(format!("latent diffusion needs an autoencoder with a spatial code; '{AUTOENCODER}' has none")))?;
                 Ok(Grid { channels, side, fold: 1 })
             }
         }
+    }
+
+    /// A code's shape, where the states are codes.
+    fn code_grid(&self) -> Option<[usize; 3]> {
+        self.latent().and_then(|l| l.grid())
     }
 
     /// Training images `[b, 784]` in [0, 1] as states: pixels in [-1, 1], or codes (the frozen
@@ -276,12 +290,17 @@ impl Data {
     /// never clipped, shown decoded.
     fn space(&self) -> Space {
         match self {
-            Data::Pixels => Space { clip: Some((-1.0, 1.0)), show: Rc::new(to_unit) },
+            Data::Pixels => Space { clip: Some((-1.0, 1.0)), show: Rc::new(to_unit), grid: None },
             Data::Codes(ae) => {
                 let ae = ae.family.clone();
                 // States always have the code's size (the U-Net was built on its grid), so
                 // decoding cannot fail.
-                Space { clip: None, show: Rc::new(move |z| ae.latent().expect("an autoencoder").decode(z, None).expect("codes of the grid's size")) }
+                let grid = self.code_grid();
+                Space {
+                    clip: None,
+                    show: Rc::new(move |z| ae.latent().expect("an autoencoder").decode(z, None).expect("codes of the grid's size")),
+                    grid,
+                }
             }
         }
     }
@@ -401,8 +420,12 @@ impl Diffusion for Ddpm {
         let device = self.base.inference_device();
         let ab = self.schedule.alpha_bar[t.min(T - 1)];
         let x0 = self.data.states(x0.to_device(&device));
-        let [b, d] = x0.dims();
-        let eps = eps.to_device(&device).slice([0..b, 0..d]);
+        let d = x0.dims()[1];
+        let eps = eps.to_device(&device).narrow(1, 0, d);
         (self.data.space().show)(x0.mul_scalar(ab.sqrt()) + eps.mul_scalar((1.0 - ab).sqrt()))
+    }
+
+    fn code_grid(&self) -> Option<[usize; 3]> {
+        self.data.code_grid()
     }
 }

@@ -1,7 +1,7 @@
 //! The network a diffusion model trains: eps_theta(x_t, t, y), the noise in a state x_t, for
 //! states of any size d (pixels, or a latent code). The samplers and the reverse chain are
-//! written against this trait, so one chain serves the pixel DDPM's U-Net and, to come, a
-//! latent diffusion model's network over autoencoder codes.
+//! written against this trait, so one chain serves the pixel DDPM's U-Net and latent
+//! diffusion's U-Net over autoencoder codes.
 //!
 //! Classifier-free guidance (Ho & Salimans 2022, arXiv:2207.12598) needs nothing more of a
 //! denoiser than a null label: with guidance scale w,

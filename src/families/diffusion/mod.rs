@@ -3,7 +3,8 @@
 //! [`denoiser::Denoiser`] over states of any size (the shared U-Net in [`crate::nn::unet`] for
 //! pixels), so one trained network runs under several samplers. [`chain`] drives a denoiser's
 //! reverse chain a step at a time, with guidance, in pixel space or a latent space. DDPM is
-//! the first family here; latent diffusion and consistency models are to reuse all of it.
+//! the first family here, and latent diffusion is the same module in an autoencoder's codes
+//! (`ddpm::LATENT`); consistency models are to reuse it too.
 
 pub mod chain;
 pub mod ddpm;

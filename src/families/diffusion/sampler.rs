@@ -66,9 +66,10 @@ pub struct Step {
     /// The timestep the step reached, counted as in the paper: T for pure noise, 0 for the
     /// finished image (the grid's index t is the paper's step t + 1).
     pub t: usize,
-    /// x_t' after the step, pixels in [-1, 1] (roughly: noise is unbounded).
+    /// x_t' after the step (pixels in [-1, 1], roughly: noise is unbounded; or a code).
     pub x: Tensor<2>,
-    /// The clean image predicted from the state the step started at, in [-1, 1].
+    /// The clean state predicted from the state the step started at (clipped to [-1, 1] for
+    /// pixels, never for codes).
     pub x0: Tensor<2>,
 }
 

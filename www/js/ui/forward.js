@@ -2,7 +2,7 @@
 // closed form to any t, x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε, beside the schedule's signal and noise
 // levels (a chart with a marker at t), and the same digit and noise at ten evenly spaced t.
 // The number of timesteps T is the schedule's length (lab.schedule), not a constant here.
-// A family diffusing in another's codes (its info.built_on: latent diffusion) noises the
+// A family diffusing in another's codes (capabilities.diffuses_codes: latent diffusion) noises the
 // digit's code, and the pictures are that code decoded: what the denoiser sees, as a digit.
 //
 // Element ids (stable; the browser tests rely on them):
@@ -30,7 +30,7 @@ const stripOf = (T) => [...Array.from({ length: 10 }, (_, i) => Math.round((i * 
  */
 export function forwardPanel(lab, info) {
   const F = info.name;
-  const coded = (info.built_on ?? []).length > 0;
+  const coded = info.capabilities.diffuses_codes;
   let alphaBar = null;
   let strip = stripOf(DEFAULT_T);
   const index = numberField('fwd-index', 'test digit', { value: 0, min: 0, max: TEST_DIGITS - 1 });

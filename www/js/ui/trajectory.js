@@ -8,9 +8,12 @@
 //   data-labels when digits were asked for)
 //   #trajectory-scrubber (range over the stored frames) #trajectory-t (the frame's t)
 //   #trajectory-play #trajectory-speed #trajectory-time
+//   #traj-code (canvas: the state itself where it is a code, latent diffusion's z_t, one heat
+//   map per channel, a row per digit; data-channels; its figure hidden for pixel states)
 
 import { PIXELS } from '../genlab.js';
 import { el, num, panel } from './dom.js';
+import { codeLegend, drawCodes } from './codes.js';
 import { drawGrid, markLabels } from './grid.js';
 import { guard } from './page.js';
 import { Scrubber } from './scrubber.js';
@@ -35,6 +38,7 @@ export function trajectoryPanel(lab, info, { title, explain, request, start = 'p
   const btn = el('button', { type: 'button', id: 'trajectory-btn', className: 'primary', textContent: 'run the sampler step by step' });
   const x = el('canvas', { id: 'traj-x', className: 'grid', title: 'the state x_t' });
   const x0 = el('canvas', { id: 'traj-x0', className: 'grid', title: "the model's prediction of the finished digits" });
+  const code = el('canvas', { id: 'traj-code', className: 'grid', title: 'the state z_t itself: the code, channel by channel' });
   const time = el('p', { id: 'trajectory-time', className: 'timing' });
   const progress = progressControl('trajectory');
   const scrubber = new Scrubber({
@@ -52,16 +56,25 @@ export function trajectoryPanel(lab, info, { title, explain, request, start = 'p
       drawGrid(x0, f.x0 ?? new Float32Array(traj.n * PIXELS), { n: traj.n, cols: COLS, scale: 3 });
       // The digits asked for, where some were (data-labels, as on the sample grids).
       for (const c of [x, x0]) markLabels(c, traj.n, traj.labels);
+      // A code (latent diffusion): what the denoiser works on, beside its decoding.
+      if (f.code) drawCodes(code, f.code.values, { n: traj.n, grid: f.code.grid, scale: 5, perRow: 2 });
     },
     play: { id: 'trajectory-play', speedId: 'trajectory-speed', speeds: [2, 5, 10, 20], speed: 5 },
   });
   const x0Figure = el('figure', {}, el('div', { className: 'canvas-box' }, x0), el('figcaption', { textContent: 'predicted x₀' }));
+  const codeFigure = el(
+    'figure',
+    { hidden: true },
+    el('div', { className: 'canvas-box' }, code),
+    el('figcaption', { textContent: 'the code z_t itself, channel by channel (two digits to a row)' }),
+    codeLegend(),
+  );
   const node = panel(
     title,
     { id: 'reverse', explain },
     el('div', { className: 'actions' }, btn, progress.node),
     scrubber.node,
-    el('div', { className: 'side-by-side' }, el('figure', {}, el('div', { className: 'canvas-box' }, x), el('figcaption', { textContent: 'state x_t' })), x0Figure),
+    el('div', { className: 'side-by-side' }, el('figure', {}, el('div', { className: 'canvas-box' }, x), el('figcaption', { textContent: 'state x_t' })), x0Figure, codeFigure),
     time,
   );
 
@@ -79,6 +92,7 @@ export function trajectoryPanel(lab, info, { title, explain, request, start = 'p
       }
       traj = { ...r, labels: options.label ?? options.labels };
       x0Figure.hidden = r.frames.every((f) => !f.x0);
+      codeFigure.hidden = r.frames.every((f) => !f.code);
       time.textContent = `${r.frames.length} stored states of ${what}, seed ${options.seed}: ${num(r.ms / 1000, 2)} s for ${r.n} digits, ${num(r.ms / r.n, 0)} ms per digit.`;
       scrubber.follow = false;
       scrubber.setCount(r.frames.length);

@@ -20,8 +20,8 @@
 import { PIXELS, TEST_DIGITS } from '../genlab.js';
 import { el, panel } from '../ui/dom.js';
 import { latentPanel, reconstructionPanel } from '../ui/encoder.js';
+import { codeLegend, drawCodes } from '../ui/codes.js';
 import { drawGrid } from '../ui/grid.js';
-import { signedColour, signedLegend } from '../ui/heat.js';
 import { guard } from '../ui/page.js';
 import { SampleGrid, seedRow } from '../ui/samples.js';
 import { openView } from '../ui/view.js';
@@ -31,8 +31,6 @@ const N = 16;
 const CODE_DIGITS = 4;
 /** The code's side: 28 / 4 (its channels are a hyper-parameter, read off the code's size). */
 const SIDE = 7;
-/** |value| drawn at full colour: the codes are rescaled to about unit standard deviation. */
-const RANGE = 2.5;
 
 /**
  * @param {HTMLElement} root
@@ -127,7 +125,7 @@ function codePanel(lab, info) {
       id: 'code',
       explain: `Test digits (left) and their codes (right), one ${SIDE} × ${SIDE} map per channel of the code: what latent diffusion draws instead of pixels. The code keeps the digit's layout: each cell of a map sits over a 4 × 4 patch of the digit.`,
     },
-    el('div', { className: 'actions' }, signedLegend(), el('span', { className: 'heat-legend', textContent: `(full colour at ±${RANGE}; the codes have about unit standard deviation)` })),
+    codeLegend(),
     note,
     rows,
     el('div', { className: 'actions' }, other),
@@ -147,7 +145,7 @@ function codePanel(lab, info) {
         const maps = picture(`code-maps-${k}`, 'code-maps', `the ${channels} channels of the code of ${what}`);
         // Both 56 CSS pixels high: a 28-pixel digit at scale 2, a 7-pixel map at scale 8.
         drawGrid(digit, digits.pixels.subarray(k * PIXELS, (k + 1) * PIXELS), { n: 1, cols: 1, scale: 2 });
-        drawGrid(maps, codes.subarray(k * dim, (k + 1) * dim), { n: channels, cols: channels, width: SIDE, height: SIDE, scale: 8, colour: (v) => signedColour(v / RANGE) });
+        drawCodes(maps, codes.subarray(k * dim, (k + 1) * dim), { n: 1, grid: [channels, SIDE, SIDE], scale: 8 });
         return el('div', { className: 'actions' }, digit, maps, el('span', { className: 'explain', textContent: what }));
       }),
     );

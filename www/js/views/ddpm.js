@@ -2,7 +2,7 @@
 // guidance, a digit) and what they cost; the reverse process frame by frame (the noisy state
 // x_t beside the model's guess at the finished digit, with a timeline and play); the forward
 // process on a test digit with the noise schedule; then training, evaluation and weights.
-// A family that diffuses in the codes of another (info.built_on: latent diffusion) shares this
+// A family that diffuses in the codes of another (capabilities.diffuses_codes: latent diffusion) shares this
 // page through `mountDiffusion`, with its own panels added and the wording of codes.
 //
 // Element ids (stable; the browser tests rely on them):
@@ -76,7 +76,7 @@ export async function mountDiffusion(root, lab, info, extras = () => []) {
   const T = info.sampling.find((h) => h.key === 'guide_below')?.max ?? Infinity;
   const say = (o) => describe(o, T);
   // Diffusing in another family's codes (latent diffusion): states are codes, shown decoded.
-  const coded = (info.built_on ?? []).length > 0;
+  const coded = info.capabilities.diffuses_codes;
 
   // ---- Sampler settings and samples
   const grid = new SampleGrid({ title: 'samples', cols: 4, scale: 3 });
@@ -174,7 +174,7 @@ export async function mountDiffusion(root, lab, info, extras = () => []) {
   // ---- Training, evaluation, weights
   const { training, evaluation, weights } = view.modelPanels({
     training: {
-      explain: `Each step ${coded ? "encodes a batch of digits with the shipped autoencoder (frozen: training the autoencoder on its own page leaves these codes alone), noises the codes" : 'noises a batch of digits'} at random timesteps and trains the U-Net to predict the noise. It is slow on the CPU (the shipped weights took ${info.train_steps.toLocaleString('en')} steps): expect rough blobs after a few hundred. The samples above refresh as it learns.`,
+      explain: `Each step ${coded ? `encodes a batch of digits with the shipped '${info.built_on.join("', '")}' (frozen: training that model on its own page leaves these codes alone), noises the codes` : 'noises a batch of digits'} at random timesteps and trains the U-Net to predict the noise. It is slow on the CPU (the shipped weights took ${info.train_steps.toLocaleString('en')} steps): expect rough blobs after a few hundred. The samples above refresh as it learns.`,
       steps: 500,
       chunk: 1,
       sampleN: 8,
