@@ -138,6 +138,12 @@ test('API: a missing base is a clear error and the lab goes on; latent diffusion
     const caps = missing.ae.capabilities;
     assert.ok(caps.latent && caps.encoder && caps.reconstruct && !caps.likelihood && !caps.conditional, `autoencoder: ${JSON.stringify(caps)}`);
 
+    // Another family's file where the base should be: refused by name, and not kept.
+    await page.unroute(BASE);
+    await page.route(BASE, async (r) => r.fulfill({ status: 200, contentType: 'application/octet-stream', body: await (await fetch(`${env.url}weights/vae.bpk`)).arrayBuffer().then(Buffer.from) }));
+    const wrong = await page.evaluate(() => window.lab.sample('latent-diffusion', { n: 1, steps: 1 }).then(() => null, (e) => e.message));
+    assert.match(wrong ?? '', /'autoencoder' weights .* refused: .*'vae' weights, not 'autoencoder'/, `a wrong base is named: ${wrong}`);
+
     // The base back: the same lab loads latent diffusion.
     await page.unroute(BASE);
     const r = await page.evaluate(async () => {

@@ -206,7 +206,12 @@ async function ensureBases(family) {
     const bytes = await shippedWeights(base, `the '${base}' weights that '${family}' is built on`).catch((e) => {
       throw new Error(`${message(e)}: run ./build.sh train ${base}`);
     });
-    lab.provide_base(base, bytes);
+    try {
+      lab.provide_base(base, bytes);
+    } catch (e) {
+      shipped.delete(base); // a file the lab refuses (damaged, another family's) is fetched again next time
+      throw new Error(`the '${base}' weights that '${family}' is built on were refused: ${message(e)}`);
+    }
   }
 }
 
