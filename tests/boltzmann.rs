@@ -191,7 +191,9 @@ fn ais_estimates_the_exact_log_z() {
         let (value, se) = (read(z.value)[0] as f64, read(z.se)[0] as f64);
         eprintln!("{sizes:?}: AIS log Z {value} ± {se}, exact {exact}");
         assert!(se.is_finite() && se > 0.0 && se < 0.1, "{sizes:?}: standard error {se}");
-        assert!((value - exact).abs() < 0.02 + 3.0 * se, "{sizes:?}: AIS log Z {value} ± {se}, exact {exact}");
+        // Four standard errors (and 0.02 nats for log Z's small downward bias): the estimate is
+        // itself random, and a bound of three would fail a CI run now and then.
+        assert!((value - exact).abs() < 0.02 + 4.0 * se, "{sizes:?}: AIS log Z {value} ± {se}, exact {exact}");
     }
     // Few temperatures and a poor base give a visibly worse estimate: the test can tell. One such
     // run can land near the truth by chance (about 1 in 200 within 0.05), so judge the mean error
