@@ -493,6 +493,8 @@ mod cli {
         eprintln!("judge: test accuracy {:.2}%", acc * 100.0);
         let main = EvalOptions { n, seed, memorisation, likelihood: data.test.n, settings: Default::default(), mode: Mode::Both };
         let mut reports: Vec<EvalReport> = vec![];
+        // Read once: every family built on another loads from the same files.
+        let bases = bases_in(dir);
         for info in families::infos() {
             if !only.is_empty() && !only.iter().any(|f| f == info.name) {
                 continue;
@@ -504,7 +506,7 @@ mod cli {
             };
             // A file that does not load (damaged, or built on other base weights than those
             // here) is named and skipped, as a missing one is: the others are still scored.
-            let mut family = match families::load(Some(info.name), bytes, &bases_in(dir), &device) {
+            let mut family = match families::load(Some(info.name), bytes, &bases, &device) {
                 Ok(family) => family,
                 Err(e) => {
                     eprintln!("{}: not evaluated: {e}", info.name);
