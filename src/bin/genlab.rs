@@ -429,7 +429,10 @@ mod cli {
                 if let Some((k, v)) = keys.iter().zip(&values).find(|(_, v)| !v.is_finite()) {
                     return Err(Error::Backend(format!("training diverged by step {step}: loss '{k}' is {v}")));
                 }
-                let parts: Vec<String> = keys.iter().zip(&values).map(|(k, s)| format!("{k} {:.3}", *s as f64 / count as f64)).collect();
+                // Small losses (a consistency model's, ~1e-3 per pixel) keep three significant
+                // digits rather than showing as 0.000.
+                let shown = |v: f64| if v != 0.0 && v.abs() < 0.01 { format!("{v:.3e}") } else { format!("{v:.3}") };
+                let parts: Vec<String> = keys.iter().zip(&values).map(|(k, s)| format!("{k} {}", shown(*s as f64 / count as f64))).collect();
                 let secs = start.elapsed().as_secs_f64();
                 println!("step {step:>6}  {}  ({:.1} steps/s, {secs:.0} s)", parts.join("  "), i as f64 / secs);
                 count = 0;

@@ -80,6 +80,14 @@ impl Bases {
     }
 }
 
+impl Bases {
+    /// The weights of base `name` as a record (to start a network from them: consistency
+    /// distillation starts from its teacher), `None` where no file was given.
+    pub fn record(&self, name: &str) -> Result<Option<burn::store::ModuleRecord>> {
+        self.files.get(name).map(|bytes| Ok(weights::decode(bytes.clone(), Some(name))?.record)).transpose()
+    }
+}
+
 /// Refuses a weights file of `family` whose record of its bases (`recorded`) does not name the
 /// base weights it was just built with (`loaded`).
 pub fn check(family: &str, recorded: &[(String, String)], loaded: &[(String, String)]) -> Result<()> {

@@ -126,6 +126,9 @@ pub struct Capabilities {
     /// [`Diffusion::code_grid`]: the diffusion runs in another model's codes (latent
     /// diffusion), so its states are shown decoded and as codes.
     pub diffuses_codes: bool,
+    /// [`Family::trajectory_map`]: maps each point of another model's sampling path to a
+    /// digit (a consistency model along its teacher's ODE path).
+    pub trajectory_map: bool,
     /// [`Family::complete`]: finishes digits whose first rows are given.
     pub completion: bool,
     /// [`Density::pixel_log_probs`]: the log-probability of each pixel (where the model was
@@ -153,6 +156,7 @@ impl Capabilities {
             classify: family.classify(x()).is_some(),
             diffusion: family.diffusion().is_some(),
             diffuses_codes: family.diffusion().is_some_and(|d| d.code_grid().is_some()),
+            trajectory_map: family.trajectory_map(&SampleOptions::new(1, 0)).is_some(),
             completion: family.complete(&SampleOptions::new(1, 0), Prefix { pixels: x(), rows: crate::data::IMAGE_SIDE }).is_some(),
             pixel_likelihood: family.density().is_some_and(|d| d.pixel_log_probs(x()).is_some()),
             invertible: family.invertible().is_some(),
@@ -379,6 +383,11 @@ pub trait Diffusion {
     fn code_grid(&self) -> Option<[usize; 3]> {
         None
     }
+    /// The trained noise predictor and schedule, where another family can learn from them (a
+    /// pixel-space DDPM teaching consistency distillation).
+    fn teacher(&self) -> Option<diffusion::denoiser::Teacher> {
+        None
+    }
 }
 
 /// Anything the one training loop trains and the weights format saves.
@@ -445,6 +454,13 @@ pub trait Family: Model {
     fn trajectory(&self, options: &SampleOptions, frames: usize) -> Option<Result<Vec<Frame>>> {
         self.chain(options).map(|chain| chain::trajectory(chain?, frames))
     }
+    /// Another model's sampling path, with this model's digit for each of its states: frame
+    /// `x` a state of the path, frame `x0` what this model makes of it (a consistency model
+    /// along its teacher's ODE path from the same noise: the paper's picture of every point
+    /// mapped to the same digit). `None` for families that learn no such map.
+    fn trajectory_map(&self, _options: &SampleOptions) -> Option<Result<Box<dyn Chain>>> {
+        None
+    }
     /// A sampler that keeps the first `prefix.rows` rows of each given digit and draws the rest
     /// given them (an autoregressive family's completions); `None` for families that cannot.
     /// A Markov-chain sampler (an RBM's Gibbs chain) starts from the given digits, so with no
@@ -498,6 +514,7 @@ pub static REGISTRY: &[Registration] = &[
     diffusion::ddpm::REGISTRATION,
     autoencoder::REGISTRATION,
     diffusion::ddpm::LATENT,
+    diffusion::consistency::REGISTRATION,
     pixelcnn::REGISTRATION,
     flow::NICE,
     flow::REALNVP,

@@ -145,6 +145,11 @@ impl UNet {
         }
     }
 
+    /// c, the channels at the working resolution.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
     pub fn grid(&self) -> Grid {
         Grid { channels: self.grid_channels, side: self.grid_side, fold: self.grid_fold }
     }

@@ -711,6 +711,34 @@ impl Lab {
         frames_of(self.state.clone(), chain, frames, progress, job, start)
     }
 
+    /// Another model's sampling path with this family's digit for each state (a consistency
+    /// model along its teacher's ODE path from the same noise and labels): `trajectory`'s
+    /// `{frames, ms}`, frame `x` the path's state, `x0` the family's digit made of it. Families
+    /// with `capabilities.trajectory_map` only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn trajectory_map(
+        &self,
+        family: String,
+        n: u32,
+        seed: u32,
+        labels: Option<Vec<u8>>,
+        frames: u32,
+        progress: Option<js_sys::Function>,
+        job: Option<u32>,
+    ) -> Promise {
+        let start = now_ms();
+        let chain = (|| {
+            let slot = self.slot(&family)?;
+            let t = read(&slot)?;
+            let options = SampleOptions::checked(&t.model.info(), n as usize, seed as u64, labels, &Given::new())?;
+            if !(2..=1001).contains(&frames) {
+                return Err(Error::Param(format!("frames = {frames} is out of range [2, 1001]")));
+            }
+            t.model.trajectory_map(&options).ok_or_else(|| Error::Family(format!("'{family}' maps no other model's path")))?
+        })();
+        frames_of(self.state.clone(), chain, frames, progress, job, start)
+    }
+
     /// Completions: the first `rows` rows of each of the `n` digits in `pixels` (n*784 values
     /// in [0, 1], binarised at 1/2 for a family of binary pixels) kept bit for bit, the rest
     /// sampled given them, as `trajectory` gives its frames (the last are the completions; a

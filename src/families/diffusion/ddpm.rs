@@ -33,7 +33,7 @@
 //! ([`Data`]): codes are unbounded, so the predicted z0 is never clipped.
 
 use super::chain::{Guided, Request, Space};
-use super::denoiser::Denoiser;
+use super::denoiser::{Denoiser, Teacher};
 use super::sampler::{METHODS, Sampler};
 use super::schedule::{KINDS, Kind, Schedule, T};
 use crate::error::Error;
@@ -211,7 +211,7 @@ struct Sampling {
 
 /// The default guidance interval, chosen from the README's measured table (FID and accuracy
 /// of labelled samples for each w and interval).
-const GUIDE_BELOW: usize = 800;
+pub const GUIDE_BELOW: usize = 800;
 
 fn create(config: &Config, bases: &Bases, device: &Device, latent: bool) -> Result<Box<dyn Family>> {
     let data = if latent { Data::Codes(bases.load(described(true).name, AUTOENCODER, device)?) } else { Data::Pixels };
@@ -240,11 +240,11 @@ pub struct Ddpm {
 }
 
 /// Pixels in [0, 1] to the diffusion's [-1, 1], and back (clamped for display).
-fn to_signed(x: Tensor<2>) -> Tensor<2> {
+pub(super) fn to_signed(x: Tensor<2>) -> Tensor<2> {
     x.mul_scalar(2.0).sub_scalar(1.0)
 }
 
-fn to_unit(x: Tensor<2>) -> Tensor<2> {
+pub(super) fn to_unit(x: Tensor<2>) -> Tensor<2> {
     x.add_scalar(1.0).div_scalar(2.0).clamp(0.0, 1.0)
 }
 
@@ -427,5 +427,14 @@ impl Diffusion for Ddpm {
 
     fn code_grid(&self) -> Option<[usize; 3]> {
         self.data.code_grid()
+    }
+
+    /// The pixel DDPM teaches (consistency distillation); latent diffusion's network works on
+    /// codes, which a pixel student cannot learn from.
+    fn teacher(&self) -> Option<Teacher> {
+        match self.data {
+            Data::Pixels => Some(Teacher { net: self.ema.clone(), schedule: self.schedule.clone() }),
+            Data::Codes(_) => None,
+        }
     }
 }

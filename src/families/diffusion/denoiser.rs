@@ -8,6 +8,7 @@
 //!
 //!   eps_w = eps(x_t, t) + w (eps(x_t, t, y) - eps(x_t, t)).
 
+use super::schedule::Schedule;
 use crate::nn::unet::{NULL_LABEL, UNet};
 use burn::tensor::{Int, Tensor, TensorData};
 
@@ -52,4 +53,12 @@ pub fn guided_eps<N: Denoiser>(net: &N, x: Tensor<2>, t: usize, labels: Option<&
             uncond.clone() + (cond - uncond).mul_scalar(w)
         }
     }
+}
+
+/// A trained pixel-space noise predictor and its schedule, for a model that learns from it
+/// (consistency distillation): the network is its weights' moving average.
+#[derive(Clone)]
+pub struct Teacher {
+    pub net: UNet,
+    pub schedule: Schedule,
 }
