@@ -44,6 +44,7 @@ fn floor(family: &str) -> Floor {
         "pixelcnn" => Floor::Conditional(0.85),         // 90% (guidance 3)
         "naive-bayes" => Floor::Conditional(0.40),      // 45%
         "latent-diffusion" => Floor::Conditional(0.95), // 100% (DDIM 20, guidance 2 below t = 800)
+        "consistency" => Floor::Conditional(0.85),      // 90% (one step)
         "nice" => Floor::Coverage(NICE_COVERAGE),
         "realnvp" => Floor::Coverage(REALNVP_COVERAGE),
         "rbm" => Floor::Coverage(RBM_COVERAGE),
