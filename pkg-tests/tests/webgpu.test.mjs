@@ -1,5 +1,6 @@
 // j. The WebGPU backend, chosen explicitly (SwiftShader here: slow, so small work and long
-// timeouts): sampling and a few training steps work; a lost device switches the lab to the
+// timeouts): sampling (latent diffusion and a one-step consistency model among the families)
+// and a few training steps work; a lost device switches the lab to the
 // CPU, the training run pauses and resumes there, and sampling keeps working. Then the
 // <genlab-demo> element on both backends: backend="webgpu" draws on SwiftShader (an explicit
 // choice still uses a software adapter), while "auto" beside it refuses SwiftShader and draws on
@@ -47,6 +48,16 @@ test('WebGPU: sample, train, lose the device, carry on on the CPU', { timeout: 4
     assert.ok(ld.min >= 0 && ld.max <= 1 && ld.max > 0.5, `latent diffusion on WebGPU: ${JSON.stringify(ld)}`);
     assert.equal(ld.losses.length, 3, 'mse, then recon and kl');
     assert.ok(ld.losses.every((v) => Number.isFinite(v) && v >= 0), `losses ${ld.losses}`);
+
+    // A consistency model on WebGPU: one network evaluation from noise to digits (the DDPM, its
+    // teacher, loaded as its base).
+    const cm = await page.evaluate(async () => {
+      const px = Array.from((await window.lab.sample('consistency', { n: 2, seed: 1, labels: [3, 8], steps: 1 })).pixels);
+      return { len: px.length, min: Math.min(...px), max: Math.max(...px), backend: window.lab.backend };
+    });
+    assert.equal(cm.backend, 'webgpu');
+    assert.equal(cm.len, 2 * 784);
+    assert.ok(cm.min >= 0 && cm.max <= 1 && cm.max > 0.5, `consistency on WebGPU: ${JSON.stringify(cm)}`);
 
     // Two training steps (fine-tuning the pretrained model), losses finite.
     const t = await page.evaluate(async () => {

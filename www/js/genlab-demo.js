@@ -7,8 +7,8 @@
  * ```
  *
  * Attributes (all optional but `family`):
- * - `family`: a registered family: vae, gan, cgan, ddpm, pixelcnn, nice, realnvp, rbm, dbm,
- *   naive-bayes (the registry's, read at run time).
+ * - `family`: a registered family: vae, gan, cgan, ddpm, autoencoder, latent-diffusion,
+ *   consistency, pixelcnn, nice, realnvp, rbm, dbm, naive-bayes (the registry's, read at run time).
  * - `view` (default `samples`): what to show. Which views a family offers comes from its
  *   declared capabilities: `samples` and `train` (every family), `latent` (a latent space),
  *   `chain` (a step-by-step sampler, played back), `complete` (completes a digit begun on a

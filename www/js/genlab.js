@@ -59,7 +59,7 @@ export const TEST_DIGITS = 10000;
  * @property {HyperParam[]} hyper  the model's and its training's hyper-parameters
  * @property {HyperParam[]} sampling  the sampler's settings, given to {@link GenLab#sample}
  * @property {boolean} conditional  samples take class labels
- * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, reconstruct: boolean, conditional: boolean, classify: boolean, diffusion: boolean, diffuses_codes: boolean, completion: boolean, pixel_likelihood: boolean, invertible: boolean, energy: boolean}} capabilities
+ * @property {{trajectory: boolean, likelihood: 'bound'|'exact'|'estimate'|null, latent: boolean, encoder: boolean, reconstruct: boolean, conditional: boolean, classify: boolean, diffusion: boolean, diffuses_codes: boolean, trajectory_map: boolean, completion: boolean, pixel_likelihood: boolean, invertible: boolean, energy: boolean}} capabilities
  *   what the family can do beyond sampling, read off the methods it implements (never declared):
  *   `likelihood` is the kind of {@link GenLab#likelihood} it gives: 'exact', a lower 'bound' (the
  *   VAE's ELBO) or an 'estimate' with a standard error (`uncertainty`: an energy model's log Z by
@@ -70,7 +70,9 @@ export const TEST_DIGITS = 10000;
  *   encoder's code, or an energy model's hidden units); `invertible` ({@link GenLab#layers})
  *   for a flow, whose encode and decode are exact inverses; `energy` for an energy-based model
  *   (RBM, DBM: {@link GenLab#freeEnergy}, {@link GenLab#hiddenLayers}, {@link GenLab#filters},
- *   {@link GenLab#energyGap}, {@link GenLab#logPartition})
+ *   {@link GenLab#energyGap}, {@link GenLab#logPartition}); `trajectory_map`
+ *   ({@link GenLab#trajectoryMap}) for a model that maps each point of another's sampling path
+ *   to a digit (a consistency model along its teacher DDPM's path)
  * @property {{key: string, label: string}[]} losses
  * @property {number} train_steps  training steps of the shipped weights
  * @property {string[]} built_on  the families it is built on (latent diffusion: ['autoencoder'],
@@ -1157,6 +1159,44 @@ export class GenLab extends Emitter {
     const progress = progressArgs(onProgress, signal);
     this._touch(family);
     const r = await this._call('trajectory', { family, n, seed, labels, settings, frames }, [], ...progress);
+    return { width: WIDTH, height: HEIGHT, n, ms: r.ms, frames: r.frames };
+  }
+
+  /**
+   * The consistency picture (families with `capabilities.trajectory_map`: a consistency
+   * model): the path of the model it was distilled from (its teacher, the DDPM: 20 DDIM steps,
+   * eta 0, from the same noise and labels {@link GenLab#sample} starts from for this seed) and,
+   * for each state on it, this family's digit made of that state in one network evaluation.
+   * Frames as {@link GenLab#trajectory} gives them, from pure noise (`t` = T) to the end (`t` =
+   * 0): `x` the teacher's state x_t, `x0` the family's f(x_t, t), n * 784 values in [0, 1]
+   * each, `code` null; `ms` the wall-clock time. A good consistency model maps every state of
+   * the path to (nearly) the digit at its end. No sampler settings: the path is the teacher's.
+   * `onProgress` and `signal` as for {@link GenLab#sample}.
+   * @param {string} family
+   * @param {{n?: number, seed?: number, label?: number, labels?: number[], frames?: number,
+   *   onProgress?: (p: {fraction: number}) => void, signal?: AbortSignal}} [options]
+   *   n in 1..64 (default 8), frames in 2..1001 (default 21: every state of the 20-step path)
+   * @returns {Promise<{width: number, height: number, n: number, ms: number, frames: {t: number, x: Float32Array, x0: Float32Array, code: null}[]}>}
+   */
+  async trajectoryMap(family, options) {
+    const info = this._info(family);
+    let { n = 8, seed = 0, label, labels, frames = 21, onProgress, signal, ...rest } = optionsArg(options, 'lab.trajectoryMap', '{n: 8, seed: 0, frames: 21}');
+    if (!info.capabilities.trajectory_map) {
+      const those = this._families.filter((f) => f.capabilities.trajectory_map).map((f) => f.name);
+      throw new Error(`'${family}' maps no other model's sampling path (no capabilities.trajectory_map; families that do: ${those.join(', ') || 'none in this build'})`);
+    }
+    const unknown = Object.keys(rest);
+    if (unknown.length) {
+      const known = ['n', 'seed', ...(info.capabilities.conditional ? ['label', 'labels'] : []), 'frames', 'onProgress', 'signal'];
+      throw paramError(`unknown option '${unknown[0]}' of lab.trajectoryMap (known: ${known.join(', ')}; the path is the teacher's, so it takes no sampler settings)`);
+    }
+    checkInt('n', n, 1, 64);
+    checkInt('seed', seed, 0, MAX_SEED);
+    checkInt('frames', frames, 2, 1001);
+    labels = this._labels(info, n, label, labels);
+    const progress = progressArgs(onProgress, signal);
+    this._touch(family);
+    const r = await this._call('trajectoryMap', { family, n, seed, labels, frames }, [], ...progress);
     return { width: WIDTH, height: HEIGHT, n, ms: r.ms, frames: r.frames };
   }
 

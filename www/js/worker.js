@@ -8,7 +8,7 @@
 //                   {event: 'download', stage, family, url, loaded, total, done}: a file being
 //                   fetched (the wasm while init runs, a family's weights, the judge's, MNIST)
 //                   {event: 'call-progress', id, fraction, stage}: progress of call `id` (evaluate,
-//                   and step-by-step sample, trajectory and complete calls; {op: 'cancel', args: {job: id}} stops those)
+//                   and step-by-step sample, trajectory, trajectoryMap and complete calls; {op: 'cancel', args: {job: id}} stops those)
 //                   (logPartition's first call runs AIS: up to a minute, with no progress reports)
 //
 // The Rust `Lab` keeps its state in a RefCell: two calls must never overlap. Every op that
@@ -546,6 +546,15 @@ const ops = {
     serial(async () => {
       await ensureModel(family);
       const r = await lab.trajectory(family, n, seed, labels, settings, frames, callProgress(id), id);
+      return { frames: r.frames, ms: r.ms };
+    }),
+  // A consistency model along its teacher's path (capabilities.trajectory_map): frames of
+  // the teacher's states x_t and the family's digit f(x_t, t) of each; progress and cancelling
+  // as for a trajectory.
+  trajectoryMap: ({ family, n = 8, seed = 0, labels, frames = 21 }, id) =>
+    serial(async () => {
+      await ensureModel(family);
+      const r = await lab.trajectory_map(family, n, seed, labels, frames, callProgress(id), id);
       return { frames: r.frames, ms: r.ms };
     }),
   // Completions (capabilities.completion): the first `rows` rows of each digit in `pixels`

@@ -11,6 +11,7 @@ const NAMES = {
   invertible: ['invertible', 'encoding and decoding are exact inverses, layer by layer'],
   trajectory: ['step-through', 'the sampler can be watched step by step'],
   diffusion: ['noising process', 'a diffusion model: the forward process can be shown'],
+  trajectory_map: ['consistency map', 'maps every point of its teacher\'s sampling path to a digit in one step'],
   completion: ['completion', 'completes a digit from its top rows'],
   pixel_likelihood: ['per-pixel likelihood', 'says how surprised it is at every pixel'],
   energy: ['energy', 'an energy-based model: free energies, hidden units, filters'],

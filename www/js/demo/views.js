@@ -156,14 +156,19 @@ async function chainView({ root, lab, info, options }) {
   const caps = info.capabilities;
   const choice = labelChoice(info, options.label);
   const n = options.n ?? 4;
+  // A consistency model (it maps its teacher's path, capabilities.trajectory_map) starts from
+  // noise too, and jumps to a digit at each step.
+  const fromNoise = caps.diffusion || caps.trajectory_map;
   const panel = trajectoryPanel(lab, info, {
     title: 'Step by step',
     explain: caps.diffusion
       ? 'The sampler with its states stored: left the noisy state x_t, right the clean digit the network predicts from it.'
-      : caps.energy
-        ? 'Gibbs chains from random pixels: every sweep samples the hidden units given the pixels, then the pixels given the hidden units.'
-        : 'The sampler with its states stored, from the first step to the finished digits.',
-    start: caps.diffusion ? 'pure noise' : caps.energy ? 'random pixels' : 'nothing drawn yet',
+      : caps.trajectory_map
+        ? 'The sampler with its states stored: left the state each step starts from (pure noise, then the digit noised again), right the digit the model jumps to from it.'
+        : caps.energy
+          ? 'Gibbs chains from random pixels: every sweep samples the hidden units given the pixels, then the pixels given the hidden units.'
+          : 'The sampler with its states stored, from the first step to the finished digits.',
+    start: fromNoise ? 'pure noise' : caps.energy ? 'random pixels' : 'nothing drawn yet',
     request: () => {
       const o = { n, seed: options.seed, ...labelOptions(choice, n) };
       return { options: o, what: `the ${info.title}'s sampler${labelText(choice)}` };
