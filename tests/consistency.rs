@@ -111,9 +111,9 @@ fn the_shipped_model_maps_every_point_of_the_teachers_path_to_its_digit() {
     let untrained = map_error(families::create("consistency", &given, &teacher_only(), &device).unwrap().as_ref());
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     eprintln!("mapped vs the teacher's digit, per point: shipped {shipped:.4?}; untrained {untrained:.4?}");
-    // Measured 0.012 on average, 0.020 from pure noise (t = 999); untrained 0.13 and 0.25.
-    assert!(mean(&shipped) < 0.03, "the shipped model's mapped points are {} from the teacher's digit", mean(&shipped));
-    assert!(shipped[0] < 0.05, "from pure noise the shipped model lands {} from the teacher's digit", shipped[0]);
+    // Measured 0.008 on average, 0.015 from pure noise (t = 999); untrained 0.13 and 0.23.
+    assert!(mean(&shipped) < 0.02, "the shipped model's mapped points are {} from the teacher's digit", mean(&shipped));
+    assert!(shipped[0] < 0.035, "from pure noise the shipped model lands {} from the teacher's digit", shipped[0]);
     assert!(mean(&untrained) > 3.0 * mean(&shipped), "an untrained model should map far worse: {} vs {}", mean(&untrained), mean(&shipped));
 }
 
