@@ -46,7 +46,7 @@
 use super::ddpm::{GUIDE_BELOW, to_signed, to_unit};
 use super::denoiser::{Teacher, guided_eps};
 use super::sampler::{Method, Reverse};
-use super::schedule::T;
+use super::schedule::{Schedule, T};
 use crate::error::{Error, Result};
 use crate::families::hyper::{self, Config, HyperParam};
 use crate::families::{
@@ -249,8 +249,8 @@ pub fn scalings(alpha_bar: &[f64], t: usize) -> (f64, f64) {
 
 /// The distillation grid: the teacher's trailing grid of `intervals` steps, ascending, with
 /// t = 0 (the boundary) added below it.
-fn grid(intervals: usize) -> Vec<usize> {
-    let mut ts: Vec<usize> = (0..intervals).map(|i| (T as f64 - (i * T) as f64 / intervals as f64).round() as usize - 1).collect();
+fn grid(schedule: &Schedule, intervals: usize) -> Vec<usize> {
+    let mut ts = schedule.timesteps(intervals);
     ts.push(0);
     ts.sort_unstable();
     ts.dedup();
@@ -302,7 +302,7 @@ impl ConsistencyModel {
             student = crate::weights::apply(student, record)?;
         }
         let net = Trained::new(student, optimizer);
-        let grid = grid(base.hp.intervals);
+        let grid = grid(&teacher.schedule, base.hp.intervals);
         let inner = base.inference_device();
         let per_point = |f: &dyn Fn(usize) -> f64| row(grid.iter().map(|&t| f(t) as f32).collect(), &inner);
         let w = base.hp.guidance;
